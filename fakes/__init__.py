@@ -1,0 +1,1 @@
+"""Flask fakes of Genesys Cloud and Salesforce Omni-Channel; imports nothing from harness/ or connectors/."""

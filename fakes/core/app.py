@@ -1,0 +1,139 @@
+"""Flask app factory shared by the fakes: journaling, correlation ids, fault injection, platform error rendering."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+from flask import Flask, Response, g, request
+from werkzeug.exceptions import HTTPException
+
+from .control import make_control_blueprint
+from .errors import FakeError
+from .world import Fake
+
+log = logging.getLogger(__name__)
+
+CONTROL_PREFIX = "/_fake"
+_BODY_LIMIT = 16_384
+
+
+def _excerpt_request() -> Any:
+    data = request.get_data(cache=True)
+    if not data:
+        return None
+    if len(data) > _BODY_LIMIT:
+        return {"truncated": True, "bytes": len(data)}
+    text = data.decode("utf-8", "replace")
+    if request.mimetype and "json" in request.mimetype:
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text
+    return text
+
+
+def _excerpt_response(response: Response) -> Any:
+    if response.is_streamed or response.direct_passthrough:
+        return None
+    data = response.get_data()
+    if not data:
+        return None
+    if len(data) > _BODY_LIMIT:
+        return {"truncated": True, "bytes": len(data)}
+    text = data.decode("utf-8", "replace")
+    if response.mimetype and "json" in response.mimetype:
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text
+    return text
+
+
+def render_error(fake: Fake, exc: FakeError) -> Response:
+    body = exc.body()
+    text = body if isinstance(body, str) else json.dumps(body)
+    response = Response(text, status=exc.status, mimetype=exc.mimetype)
+    for key, value in exc.headers.items():
+        response.headers[key] = value
+    return response
+
+
+def create_fake_app(fake: Fake, import_name: str) -> Flask:
+    """A Flask app for `fake` with the control API mounted at `/_fake/`.
+
+    The platform's own blueprints are registered by the caller. Every non-control request is
+    journaled with its response and the actor the platform's auth layer put in `g.actor`.
+    """
+    app = Flask(import_name)
+    app.config["FAKE"] = fake
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.url_map.strict_slashes = False
+    app.register_blueprint(make_control_blueprint(fake), url_prefix=CONTROL_PREFIX)
+
+    @app.before_request
+    def _begin() -> Response | None:
+        g.started = time.monotonic()
+        g.correlation_id = request.headers.get("inin-correlation-id") or fake.new_correlation_id()
+        g.actor = None
+        if request.path.startswith(CONTROL_PREFIX):
+            return None
+        rule = fake.faults.match_request(request.method, request.path)
+        if rule is None:
+            return None
+        g.fault = rule.id
+        if rule.latencySeconds:
+            time.sleep(rule.latencySeconds)  # injected latency is the fault itself
+        if rule.action == "latency":
+            return None
+        if rule.body is None:
+            response = render_error(fake, fake.error(rule.status))
+        else:
+            response = Response(json.dumps(rule.body), status=rule.status, mimetype="application/json")
+        response.status_code = rule.status
+        for key, value in rule.headers.items():
+            response.headers[key] = value
+        return response
+
+    @app.after_request
+    def _finish(response: Response) -> Response:
+        correlation_id = getattr(g, "correlation_id", "") or fake.new_correlation_id()
+        fake.decorate_response(response, correlation_id)
+        if request.path.startswith(CONTROL_PREFIX):
+            return response
+        try:
+            data = {
+                "method": request.method,
+                "path": request.path,
+                "query": request.query_string.decode("latin-1"),
+                "status": response.status_code,
+                "actor": getattr(g, "actor", None),
+                "fault": getattr(g, "fault", None),
+                "requestBody": _excerpt_request(),
+                "responseBody": _excerpt_response(response),
+                "durationMs": round((time.monotonic() - getattr(g, "started", time.monotonic())) * 1000, 3),
+            }
+            fake.journal.request(fake.name, data, correlation_id)
+        except Exception:  # journaling must never break a response
+            log.exception("could not journal %s %s", request.method, request.path)
+        return response
+
+    @app.errorhandler(FakeError)
+    def _fake_error(exc: FakeError) -> Response:
+        return render_error(fake, exc)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Response:
+        if request.path.startswith(CONTROL_PREFIX):
+            return Response(json.dumps({"error": exc.name.lower().replace(" ", "_"), "message": exc.description}),
+                            status=exc.code or 500, mimetype="application/json")
+        return render_error(fake, fake.error(exc.code or 500))
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        log.exception("unhandled error in %s fake on %s %s", fake.name, request.method, request.path)
+        return render_error(fake, fake.error(500))
+
+    return app

@@ -1,0 +1,103 @@
+"""The seed plan both fakes build their orgs from: the same people (same emails) and linked queues."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from faker import Faker
+
+DEFAULT_AGENTS = 8
+
+
+@dataclass(frozen=True)
+class Person:
+    """An agent who exists in both platforms, matched by email."""
+
+    index: int
+    first_name: str
+    last_name: str
+    email: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def username(self) -> str:
+        # Salesforce usernames are globally unique and look like emails.
+        return self.email.replace("@", ".agent@", 1)
+
+
+@dataclass(frozen=True)
+class QueuePair:
+    """A Salesforce queue that uses external routing and the Genesys queue that routes its work."""
+
+    index: int
+    genesys_name: str
+    salesforce_developer_name: str
+    salesforce_label: str
+
+
+@dataclass(frozen=True)
+class Credentials:
+    genesys_client_id: str
+    genesys_client_secret: str
+    salesforce_client_id: str
+    salesforce_client_secret: str
+    salesforce_username: str
+    salesforce_password: str
+    salesforce_security_token: str
+
+
+@dataclass
+class SeedPlan:
+    """Deterministic from (seed, agents, queues): names from Faker with a fixed seed."""
+
+    seed: int = 0
+    agents: int = DEFAULT_AGENTS
+    queues: int = 0  # 0 = one chat queue per two agents, at least 2
+    people: list[Person] = field(init=False)
+    queue_pairs: list[QueuePair] = field(init=False)
+    web_chat_queue: str = field(init=False, default="Web Chat Queue")
+    credentials: Credentials = field(init=False)
+
+    def __post_init__(self) -> None:
+        if self.agents < 1:
+            raise ValueError("agents must be at least 1")
+        if self.queues <= 0:
+            self.queues = max(2, (self.agents + 1) // 2)
+        fake = Faker("en_US")
+        fake.seed_instance(self.seed)
+        people = []
+        seen: set[str] = set()
+        for i in range(1, self.agents + 1):
+            first, last = fake.first_name(), fake.last_name()
+            local = f"{first}.{last}".lower().replace("'", "").replace(" ", "")
+            email = f"{local}@example.com"
+            if email in seen:
+                email = f"{local}{i}@example.com"
+            seen.add(email)
+            people.append(Person(i, first, last, email))
+        self.people = people
+        self.queue_pairs = [QueuePair(i, f"Chat Queue {i}", f"Chat_Queue_{i}", f"Chat Queue {i}")
+                            for i in range(1, self.queues + 1)]
+        tag = f"{self.seed:04d}"
+        self.credentials = Credentials(
+            genesys_client_id=f"omni-harness-genesys-{tag}",
+            genesys_client_secret=f"genesys-secret-{tag}",
+            salesforce_client_id=f"3MVG9omniharness{tag}",
+            salesforce_client_secret=f"salesforce-secret-{tag}",
+            salesforce_username=f"integration.{tag}@omni-harness.example",
+            salesforce_password=f"integration-password-{tag}",
+            salesforce_security_token=f"TOKEN{tag}",
+        )
+
+    def to_json(self) -> dict:
+        return {
+            "seed": self.seed,
+            "agents": self.agents,
+            "queues": self.queues,
+            "people": [asdict(p) | {"name": p.name, "username": p.username} for p in self.people],
+            "queuePairs": [asdict(q) for q in self.queue_pairs],
+            "webChatQueue": self.web_chat_queue,
+        }
