@@ -6,6 +6,7 @@ import fnmatch
 import random
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -67,6 +68,13 @@ class FaultEngine:
         self._rules: list[FaultRule] = []
         self._rng = random.Random(seed)
         self._next = 1
+        self._on_add: list[Callable[[FaultRule], None]] = []
+
+    def add_listener(self, callback: Callable[[FaultRule], None]) -> None:
+        """Call `callback(rule)` after each rule is added, so a fault that acts at once (closing a
+        socket that is already open) need not wait for traffic to notice it."""
+        with self._lock:
+            self._on_add.append(callback)
 
     def add(self, spec: dict[str, Any]) -> FaultRule:
         if not isinstance(spec, dict):
@@ -113,6 +121,14 @@ class FaultEngine:
             )
             self._next += 1
             self._rules.append(rule)
+            listeners = list(self._on_add)
+        for callback in listeners:
+            try:
+                callback(rule)
+            except Exception:  # a broken listener must not refuse the rule
+                import logging
+
+                logging.getLogger(__name__).exception("fault listener failed")
         return rule
 
     def list(self) -> list[FaultRule]:

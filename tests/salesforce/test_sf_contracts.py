@@ -1,0 +1,71 @@
+"""The org's contracts: on disk as generated from the object schema, valid schemas, and the connector environment."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from jsonschema import Draft202012Validator
+
+import contracts
+from fakes.core import World
+from fakes.runner import start_stack
+from fakes.salesforce import build
+from fakes.salesforce.contractgen import build_contracts, render
+
+
+def test_contract_files_match_the_generator():
+    """Regenerate with `python -m fakes.salesforce.contractgen` after changing the schema."""
+    for name, schema in build_contracts().items():
+        path = contracts.ROOT / "salesforce" / f"{name}.json"
+        assert path.exists(), f"missing {path}"
+        assert path.read_text() == render(schema), f"{path} is stale"
+
+
+def test_every_contract_is_a_valid_schema():
+    for name in contracts.names("salesforce"):
+        Draft202012Validator.check_schema(contracts.load("salesforce", name))
+
+
+def test_a_record_with_an_unknown_field_breaks_its_contract():
+    import pytest
+
+    with pytest.raises(contracts.ValidationError):
+        contracts.validate("salesforce", "record-AgentWork", {"attributes": {"type": "AgentWork"}, "Nope": 1})
+    with pytest.raises(contracts.ValidationError):
+        contracts.validate("salesforce", "record-AgentWork", {"attributes": {"type": "AgentWork"}, "Status": "Gone"})
+
+
+def test_connector_environment_and_sync_settings(tmp_path):
+    stack = start_stack(World(seed=3, agents=4), names=["salesforce"], workdir=tmp_path)
+    try:
+        env = stack.env()
+        fake = stack.fakes["salesforce"]
+        base = stack.url("salesforce")
+        assert env["SALESFORCE_INSTANCE_URL"] == env["SALESFORCE_LOGIN_URL"] == base
+        assert env["SALESFORCE_API_VERSION"] == "67.0"
+        creds = fake.world.plan.credentials
+        assert env["SALESFORCE_CLIENT_ID"] == creds.salesforce_client_id
+        assert env["SALESFORCE_CLIENT_SECRET"] == creds.salesforce_client_secret
+        assert env["SALESFORCE_USERNAME"] == creds.salesforce_username
+        assert env["SALESFORCE_PASSWORD"] == creds.salesforce_password
+        assert env["SALESFORCE_SECURITY_TOKEN"] == creds.salesforce_security_token
+        path = Path(env["OMNI_SYNC_SETTINGS"])
+        assert path.parent == tmp_path
+        settings = json.loads(path.read_text())
+        contracts.validate("salesforce", "sync-settings", settings)
+        assert settings["media"] == "chat" and settings["serviceChannel"] == "sfdc_livechat"
+        assert settings["presence"]["ON_QUEUE"] == "Online" and settings["presence"]["OFFLINE"] is None
+        assert settings["queues"] == [{"salesforce": q.salesforce_developer_name, "genesys": q.genesys_name}
+                                      for q in fake.world.plan.queue_pairs]
+    finally:
+        stack.stop()
+
+
+def test_build_without_runner_still_writes_a_settings_file():
+    world = World(seed=1, agents=2)
+    fake = build(world)
+    try:
+        assert Path(fake.connector_env()["OMNI_SYNC_SETTINGS"]).exists()
+    finally:
+        world.clock.close()
