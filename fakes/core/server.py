@@ -45,7 +45,11 @@ def serve_app(app, host: str = "127.0.0.1", port: int = 0, ssl_context: ssl.SSLC
     swapped in without touching the fakes.
     """
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = make_server(host, port, app, threaded=True, ssl_context=ssl_context, request_handler=_QuietHandler)
+    try:
+        server = make_server(host, port, app, threaded=True, ssl_context=ssl_context, request_handler=_QuietHandler)
+    except SystemExit as exc:
+        # werkzeug exits the process when the port is taken; a library caller wants an exception.
+        raise OSError(f"port {port} on {host} is already in use") from exc
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, name=f"{name}-server", daemon=True)
     thread.start()
