@@ -29,6 +29,14 @@ class NotificationService:
     `blueprint` carries every `/api/v2/notifications/...` route; `streaming_app` serves the sockets on
     a listener of its own, so long-lived sockets never take REST threads. All state and rules live in
     `model` (`NotificationModel`).
+
+    Fault rules (`POST /_fake/faults`) it honours:
+    - `drop_event` / `duplicate_event` / `delay_event` (`latencySeconds` of virtual time): `path` is a glob
+      on the topic name (`v2.users.*.presence`); each delivery to each socket counts once.
+    - `close_socket`: `path` is a glob on the channel id; closes matching open sockets at once (1001) and,
+      while the rule has count left, sockets opened later. `body: {"closeCode": 4000}` picks the code;
+      `body: {"socketClosing": true}` sends `v2.system.socket_closing` first and closes `latencySeconds`
+      (virtual) later, as a maintenance close does.
     """
 
     def __init__(self, fake: Any, config: NotificationConfig | None = None) -> None:
@@ -90,19 +98,33 @@ class NotificationService:
             principal = fake.authenticate()
             return empty(200 if model.channel_exists(principal, channel_id) else 404)
 
-        @api.route("GET", f"{base}/channels/<channel_id>/subscriptions", response="notification-channel-topic-listing",
-                   name="channel_subscriptions")
+        @api.route(
+            "GET",
+            f"{base}/channels/<channel_id>/subscriptions",
+            response="notification-channel-topic-listing",
+            name="channel_subscriptions",
+        )
         def get_subscriptions(channel_id: str):
             principal = fake.authenticate()
             return reply({"entities": model.subscriptions(principal, channel_id)})
 
-        @api.route("PUT", f"{base}/channels/<channel_id>/subscriptions", request="notification-subscription-request",
-                   response="notification-channel-topic-listing", name="channel_subscriptions")
+        @api.route(
+            "PUT",
+            f"{base}/channels/<channel_id>/subscriptions",
+            request="notification-subscription-request",
+            response="notification-channel-topic-listing",
+            name="channel_subscriptions",
+        )
         def put_subscriptions(channel_id: str):
             return _change(channel_id, replace=True)
 
-        @api.route("POST", f"{base}/channels/<channel_id>/subscriptions", request="notification-subscription-request",
-                   response="notification-channel-topic-listing", name="channel_subscriptions")
+        @api.route(
+            "POST",
+            f"{base}/channels/<channel_id>/subscriptions",
+            request="notification-subscription-request",
+            response="notification-channel-topic-listing",
+            name="channel_subscriptions",
+        )
         def post_subscriptions(channel_id: str):
             return _change(channel_id, replace=False)
 
@@ -111,7 +133,9 @@ class NotificationService:
             ignore_errors = bool(bool_arg("ignoreErrors", False))
             body = json_body("notification-subscription-request")
             topics = [item["id"] for item in body]
-            return reply({"entities": model.change_subscriptions(principal, channel_id, topics, replace, ignore_errors)})
+            return reply(
+                {"entities": model.change_subscriptions(principal, channel_id, topics, replace, ignore_errors)}
+            )
 
         @api.route("DELETE", f"{base}/channels/<channel_id>/subscriptions", status=204, name="channel_subscriptions")
         def delete_subscriptions(channel_id: str):
@@ -119,8 +143,9 @@ class NotificationService:
             model.delete_subscriptions(principal, channel_id)
             return empty(204)  # inferred: no body
 
-        @api.route("GET", f"{base}/availabletopics", response="notification-available-topic-listing",
-                   name="availabletopics")
+        @api.route(
+            "GET", f"{base}/availabletopics", response="notification-available-topic-listing", name="availabletopics"
+        )
         def get_available_topics():
             fake.authenticate()
             wanted = set(enum_list_arg("expand", "expand", list(AVAILABLE_TOPIC_EXPANDS)))
@@ -146,6 +171,9 @@ class NotificationService:
             parts = request.path.strip("/").split("/")
             if len(parts) != 2 or parts[0] != "channels":
                 return None
+            if request.headers.get("Upgrade", "").lower() != "websocket":
+                # A plain request must not take the channel's socket away; routing answers it.
+                return None if parts[1] in model.channels else render_error(fake, GenesysError(404))
             conn = model.reserve(parts[1])
             if conn is None and model.config.reject_unknown_channel_upgrade:
                 return render_error(fake, GenesysError(404))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import random
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -25,8 +24,6 @@ from .notifications_topics import (
 
 if TYPE_CHECKING:
     from .auth import Principal
-
-log = logging.getLogger(__name__)
 
 _ID_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 _COMPACT = (",", ":")
@@ -61,6 +58,9 @@ class NotificationConfig:
     # Write every queued frame of a socket in one system call (False: one call per frame, as
     # simple-websocket's send() does; kept to measure the difference).
     batch_frames: bool = True
+    # Send each write at once (TCP_NODELAY) instead of letting Nagle's algorithm hold it for an ACK
+    # (False: the socket's default, kept to measure the difference).
+    tcp_nodelay: bool = True
 
 
 @dataclass(eq=False)
@@ -90,14 +90,22 @@ class Channel:
 
 
 def invalid_topic(topic: str) -> GenesysError:
-    return GenesysError(400, "notification.invalid.topic", "The subscription topic is not valid.",
-                        message_params={"topic": topic},
-                        details=[{"errorCode": "notification.invalid.topic", "fieldName": "id", "entityId": topic}])
+    return GenesysError(
+        400,
+        "notification.invalid.topic",
+        "The subscription topic is not valid.",
+        message_params={"topic": topic},
+        details=[{"errorCode": "notification.invalid.topic", "fieldName": "id", "entityId": topic}],
+    )
 
 
 def too_many_subscriptions(limit: int) -> GenesysError:
-    return GenesysError(400, "notification.subscription.too.many.subscriptions", "Too many subscriptions",
-                        message_params={"limit": str(limit)})
+    return GenesysError(
+        400,
+        "notification.subscription.too.many.subscriptions",
+        "Too many subscriptions",
+        message_params={"limit": str(limit)},
+    )
 
 
 class NotificationModel:
@@ -171,26 +179,36 @@ class NotificationModel:
     def bind(self, streaming_base_url: str) -> None:
         base = streaming_base_url.rstrip("/")
         if base.startswith("https://"):
-            base = "wss://" + base[len("https://"):]
+            base = "wss://" + base[len("https://") :]
         elif base.startswith("http://"):
-            base = "ws://" + base[len("http://"):]
+            base = "ws://" + base[len("http://") :]
         self.connect_base = base
 
     def state(self) -> dict[str, Any]:
         with self.lock:
             return {
                 "channels": [self._channel_state(c) for c in self.channels.values()],
-                "limits": {"channelsPerOwner": self.config.channel_limit, "topicsPerChannel": self.config.topic_limit,
-                           "channelLifetimeSeconds": self.config.channel_lifetime_seconds,
-                           "heartbeatSeconds": self.config.heartbeat_seconds},
+                "limits": {
+                    "channelsPerOwner": self.config.channel_limit,
+                    "topicsPerChannel": self.config.topic_limit,
+                    "channelLifetimeSeconds": self.config.channel_lifetime_seconds,
+                    "heartbeatSeconds": self.config.heartbeat_seconds,
+                },
                 "delivered": self.delivered,
             }
 
     def _channel_state(self, c: Channel) -> dict[str, Any]:
-        return {"id": c.id, "owner": c.owner, "connectUri": self.connect_uri(c), "created": self.clock.iso(c.created),
-                "expires": self.clock.iso(c.expires), "lastUsed": self.clock.iso(c.last_used),
-                "connected": c.connection is not None, "topics": list(c.topics),
-                "pending": c.connection.pending if c.connection else 0}
+        return {
+            "id": c.id,
+            "owner": c.owner,
+            "connectUri": self.connect_uri(c),
+            "created": self.clock.iso(c.created),
+            "expires": self.clock.iso(c.expires),
+            "lastUsed": self.clock.iso(c.last_used),
+            "connected": c.connection is not None,
+            "topics": list(c.topics),
+            "pending": c.connection.pending if c.connection else 0,
+        }
 
     # -- channels --------------------------------------------------------------------------------
     def channel_body(self, channel: Channel) -> dict[str, Any]:
@@ -206,13 +224,22 @@ class NotificationModel:
                 victim = min(mine, key=lambda c: (c.connection is not None, c.last_used, c.serial))
                 self._remove(victim, "removed", "channel limit reached", self.config.close_code_removed)
             self._serial += 1
-            channel = Channel(id=self._new_channel_id(), serial=self._serial, client_id=principal.client_id,
-                              user_id=principal.user_id, owner=principal.owner, token=principal.token, created=now,
-                              expires=now + self.config.channel_lifetime_seconds, last_used=now)
+            channel = Channel(
+                id=self._new_channel_id(),
+                serial=self._serial,
+                client_id=principal.client_id,
+                user_id=principal.user_id,
+                owner=principal.owner,
+                token=principal.token,
+                created=now,
+                expires=now + self.config.channel_lifetime_seconds,
+                last_used=now,
+            )
             self.channels[channel.id] = channel
             self._schedule_expiry(channel)
             channel.token_timer = self.clock.call_at(
-                principal.expires_at, lambda: self._check_token(channel), name=f"notifications-token-{channel.id}")
+                principal.expires_at, lambda: self._check_token(channel), name=f"notifications-token-{channel.id}"
+            )
             self._emit("notifications.channel", {"channelId": channel.id, "owner": channel.owner, "action": "created"})
             return channel
 
@@ -242,18 +269,21 @@ class NotificationModel:
         if channel.key != (principal.client_id, principal.user_id):
             if self.config.foreign_channel_status == 404:
                 raise not_found()
-            raise GenesysError(self.config.foreign_channel_status, "not.authorized",
-                               "You are not authorized to use this channel.")
+            raise GenesysError(
+                self.config.foreign_channel_status, "not.authorized", "You are not authorized to use this channel."
+            )
         return channel
 
-    def _remove(self, channel: Channel, action: str, reason: str, close_code: int,
-                system_message: str | None = None) -> None:
+    def _remove(
+        self, channel: Channel, action: str, reason: str, close_code: int, system_message: str | None = None
+    ) -> None:
         """Drop a channel and its topics, close its socket (after an optional system message)."""
         self.channels.pop(channel.id, None)
         self._cancel_timers(channel)
         self._set_topics(channel, {})
         conn = channel.connection
         if conn is not None:
+            self._stop_heartbeat(conn)
             if system_message is not None:
                 conn.push(system_message)
             conn.close(close_code, reason)
@@ -269,19 +299,26 @@ class NotificationModel:
         for timer in (channel.expiry_timer, channel.warning_timer):
             if timer is not None:
                 timer.cancel()
-        channel.expiry_timer = self.clock.call_at(channel.expires, lambda: self._expire(channel),
-                                                  name=f"notifications-expiry-{channel.id}")
+        channel.expiry_timer = self.clock.call_at(
+            channel.expires, lambda: self._expire(channel), name=f"notifications-expiry-{channel.id}"
+        )
         warning = self.config.expiry_warning_seconds
         channel.warning_timer = None
         if warning is not None and warning > 0:
-            channel.warning_timer = self.clock.call_at(channel.expires - warning, lambda: self._warn(channel),
-                                                       name=f"notifications-expiry-warning-{channel.id}")
+            channel.warning_timer = self.clock.call_at(
+                channel.expires - warning,
+                lambda: self._warn(channel),
+                name=f"notifications-expiry-warning-{channel.id}",
+            )
 
     def _warn(self, channel: Channel) -> None:
         with self.lock:
             if self.channels.get(channel.id) is channel and channel.connection is not None:
-                channel.connection.push(self.system_message(SOCKET_CLOSING_TOPIC, channel,
-                                                            "The channel expires soon; subscribe again to keep it."))
+                channel.connection.push(
+                    self.system_message(
+                        SOCKET_CLOSING_TOPIC, channel, "The channel expires soon; subscribe again to keep it."
+                    )
+                )
 
     def _expire(self, channel: Channel) -> None:
         with self.lock:
@@ -295,14 +332,20 @@ class NotificationModel:
                 return
             if self.fake.token_valid(channel.token):
                 # Still valid at its due time: look again a little later rather than never.
-                channel.token_timer = self.clock.call_later(1.0, lambda: self._check_token(channel),
-                                                            name=f"notifications-token-{channel.id}")
+                channel.token_timer = self.clock.call_later(
+                    1.0, lambda: self._check_token(channel), name=f"notifications-token-{channel.id}"
+                )
                 return
             self._revoke(channel)
 
     def _revoke(self, channel: Channel) -> None:
-        message = self.system_message(TOKEN_REVOKED_TOPIC, channel, "The access token of this channel is no longer "
-                                      "valid.", system_topic_type="token_revoked", reason="user_tokens_revoked")
+        message = self.system_message(
+            TOKEN_REVOKED_TOPIC,
+            channel,
+            "The access token of this channel is no longer valid.",
+            system_topic_type="token_revoked",
+            reason="user_tokens_revoked",
+        )
         self._remove(channel, "removed", "token no longer valid", self.config.close_code_token, message)
 
     def expire_tokens_hook(self) -> None:
@@ -312,12 +355,21 @@ class NotificationModel:
                 if not self.fake.token_valid(channel.token):
                     self._revoke(channel)
 
-    def system_message(self, topic: str, channel: Channel, message: str, system_topic_type: str | None = None,
-                       reason: str | None = None) -> str:
+    def system_message(
+        self,
+        topic: str,
+        channel: Channel,
+        message: str,
+        system_topic_type: str | None = None,
+        reason: str | None = None,
+    ) -> str:
         """A `v2.system.*` envelope whose body is a `SystemMessageSystemMessage`."""
         correlation_id = self._correlation_id()
-        body: dict[str, Any] = {"channelId": channel.id, "correlationId": correlation_id,
-                                "organizationId": self.organization_id()}
+        body: dict[str, Any] = {
+            "channelId": channel.id,
+            "correlationId": correlation_id,
+            "organizationId": self.organization_id(),
+        }
         if system_topic_type:
             body["systemTopicType"] = system_topic_type
         if channel.user_id:
@@ -326,8 +378,9 @@ class NotificationModel:
         if reason:
             body["reason"] = reason
         body["message"] = message
-        return json.dumps({"topicName": topic, "version": "2", "eventBody": body,
-                           "metadata": {"CorrelationId": correlation_id}}, separators=_COMPACT)
+        return _ENCODE(
+            {"topicName": topic, "version": "2", "eventBody": body, "metadata": {"CorrelationId": correlation_id}}
+        )
 
     # -- subscriptions ---------------------------------------------------------------------------
     def subscriptions(self, principal: Principal, channel_id: str) -> list[dict[str, Any]]:
@@ -348,8 +401,9 @@ class NotificationModel:
             entity["selfUri"] = uri
         return entity
 
-    def change_subscriptions(self, principal: Principal, channel_id: str, requested: list[str], replace: bool,
-                             ignore_errors: bool) -> list[dict[str, Any]]:
+    def change_subscriptions(
+        self, principal: Principal, channel_id: str, requested: list[str], replace: bool, ignore_errors: bool
+    ) -> list[dict[str, Any]]:
         """PUT (`replace`) or POST (add). Nothing changes when a topic is refused.
 
         inferred: `ignoreErrors=true` turns topics about unknown users or queues into Rejected entries
@@ -381,8 +435,10 @@ class NotificationModel:
             channel.last_used = now
             channel.expires = now + self.config.channel_lifetime_seconds
             self._schedule_expiry(channel)
-            self._emit("notifications.subscriptions", {"channelId": channel.id, "owner": channel.owner,
-                                                       "topics": list(channel.topics)})
+            self._emit(
+                "notifications.subscriptions",
+                {"channelId": channel.id, "owner": channel.owner, "topics": list(channel.topics)},
+            )
             entities = [self._topic_entity(TopicCheck(t, *_parts(t))) for t in channel.topics]
             return entities + [self._topic_entity(r) for r in rejected]
 
@@ -411,9 +467,6 @@ class NotificationModel:
         self.routes = routes
 
     # -- sockets ---------------------------------------------------------------------------------
-    def channel_known(self, channel_id: str) -> bool:
-        return channel_id in self.channels
-
     def reserve(self, channel_id: str) -> Connection | None:
         """A socket is being opened on `channel_id` (before the upgrade is answered): from now on the
         channel's events queue for it. A socket already open on the channel is closed (one per channel)."""
@@ -421,7 +474,9 @@ class NotificationModel:
             channel = self.channels.get(channel_id)
             if channel is None:
                 return None
-            conn = Connection(channel_id, channel.owner, self.generation, self.config.batch_frames)
+            conn = Connection(
+                channel_id, channel.owner, self.generation, self.config.batch_frames, self.config.tcp_nodelay
+            )
             old = channel.connection
             channel.connection = conn
             channel.last_used = self._now()
@@ -442,8 +497,10 @@ class NotificationModel:
             if conn.generation != self.generation or channel is None or channel.connection is not conn:
                 return False
             self._start_heartbeat(conn)
-            self._emit("notifications.socket", {"channelId": channel.id, "owner": channel.owner,
-                                                "action": "opened", "reason": "connected"})
+            self._emit(
+                "notifications.socket",
+                {"channelId": channel.id, "owner": channel.owner, "action": "opened", "reason": "connected"},
+            )
             rule = self.fake.faults.match_socket_close(channel.id)
             if rule is not None:
                 self._apply_socket_fault(channel, conn, rule)
@@ -466,8 +523,10 @@ class NotificationModel:
             if channel is not None and channel.connection is conn:
                 channel.connection = None
                 channel.last_used = self._now()
-            self._emit("notifications.socket", {"channelId": conn.channel_id, "owner": conn.owner, "action": "closed",
-                                                "reason": reason})
+            self._emit(
+                "notifications.socket",
+                {"channelId": conn.channel_id, "owner": conn.owner, "action": "closed", "reason": reason},
+            )
 
     def _start_heartbeat(self, conn: Connection) -> None:
         interval = self.config.heartbeat_seconds
@@ -525,8 +584,15 @@ class NotificationModel:
             if kind == "subscribe":
                 for name in names:
                     if not check(name, self.fake.user_exists, self.fake.queue_exists).ok:
-                        return _ENCODE(reply | {"result": "400", "status": "failure",
-                                                "message": "The subscription topic is not valid.", "topic": name})
+                        return _ENCODE(
+                            reply
+                            | {
+                                "result": "400",
+                                "status": "failure",
+                                "message": "The subscription topic is not valid.",
+                                "topic": name,
+                            }
+                        )
                     updated[name] = None
                 if len(updated) > self.config.topic_limit:
                     return _ENCODE(reply | {"result": "400", "status": "failure", "message": "Too many subscriptions"})
@@ -539,8 +605,10 @@ class NotificationModel:
             if kind == "subscribe":
                 channel.expires = now + self.config.channel_lifetime_seconds
                 self._schedule_expiry(channel)
-            self._emit("notifications.subscriptions", {"channelId": channel.id, "owner": channel.owner,
-                                                       "topics": list(channel.topics)})
+            self._emit(
+                "notifications.subscriptions",
+                {"channelId": channel.id, "owner": channel.owner, "topics": list(channel.topics)},
+            )
         return _ENCODE(reply | {"result": "200", "status": "subscribed" if kind == "subscribe" else "unsubscribed"})
 
     # -- faults and maintenance ------------------------------------------------------------------
@@ -583,8 +651,11 @@ class NotificationModel:
             return count
 
     def _socket_closing(self, channel: Channel, conn: Connection, grace_seconds: float) -> None:
-        conn.push(self.system_message(SOCKET_CLOSING_TOPIC, channel, "The socket will close for maintenance; "
-                                      "reconnect to the channel."))
+        conn.push(
+            self.system_message(
+                SOCKET_CLOSING_TOPIC, channel, "The socket will close for maintenance; reconnect to the channel."
+            )
+        )
 
         def close_now() -> None:
             self._stop_heartbeat(conn)
@@ -613,8 +684,14 @@ class NotificationModel:
             channels = routes.get(name) if name else None
             if not channels:
                 continue
-            payload = _ENCODE({"topicName": name, "version": "2", "eventBody": topic.get("eventBody"),
-                               "metadata": {"CorrelationId": entry.correlationId}})
+            payload = _ENCODE(
+                {
+                    "topicName": name,
+                    "version": "2",
+                    "eventBody": topic.get("eventBody"),
+                    "metadata": {"CorrelationId": entry.correlationId},
+                }
+            )
             for channel in channels:
                 conn = channel.connection
                 if conn is None:
@@ -627,8 +704,9 @@ class NotificationModel:
                 elif rule.action == FaultAction.DUPLICATE_EVENT:
                     conn.push_many([payload, payload])
                 elif rule.action == FaultAction.DELAY_EVENT:
-                    self.clock.call_later(rule.latencySeconds, lambda c=conn, p=payload: c.push(p),
-                                          name=f"notifications-delay-{name}")
+                    self.clock.call_later(
+                        rule.latencySeconds, lambda c=conn, p=payload: c.push(p), name=f"notifications-delay-{name}"
+                    )
                 # DROP_EVENT: nothing is sent
                 self.delivered += 1
 
@@ -643,4 +721,3 @@ def _uuid_from(rng: random.Random):
     import uuid
 
     return uuid.UUID(int=rng.getrandbits(128), version=4)
-

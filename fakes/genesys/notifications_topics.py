@@ -52,28 +52,79 @@ class TopicTemplate:
 
 _CONVERSATION_VIEW = ("conversation:communication:view",)
 TEMPLATES: tuple[TopicTemplate, ...] = (
-    TopicTemplate("v2.users", "presence", EntityKind.USER, "Presence of a user.", (),
-                  "PresenceEventUserPresence"),
-    TopicTemplate("v2.users", "routingStatus", EntityKind.USER, "Routing status of a user.", (),
-                  "UserRoutingStatusUserRoutingStatus"),
-    TopicTemplate("v2.users", "activity", EntityKind.USER,
-                  "Routing status, presence, out-of-office and active queues of a user.", (),
-                  "PresenceEventUserActivity"),
-    TopicTemplate("v2.users", "conversations", EntityKind.USER, "Conversations of a user.", _CONVERSATION_VIEW,
-                  "ConversationEventTopicConversation"),
-    TopicTemplate("v2.users", "conversations.chats", EntityKind.USER, "Chat conversations of a user.",
-                  _CONVERSATION_VIEW, "ConversationChatEventTopicChatConversation"),
-    TopicTemplate("v2.users", "conversations.messages", EntityKind.USER, "Message conversations of a user.",
-                  _CONVERSATION_VIEW, "ConversationMessageEventTopicMessageConversation"),
-    TopicTemplate("v2.users", "conversationsummary", EntityKind.USER, "Conversation summary of a user.",
-                  _CONVERSATION_VIEW, "UserConversationsEventUserConversationSummary"),
-    TopicTemplate("v2.routing.queues", "conversations", EntityKind.QUEUE, "Conversations in a queue.",
-                  ("routing:queue:view",) + _CONVERSATION_VIEW, "QueueConversationEventTopicConversation"),
-    TopicTemplate("v2.routing.queues", "conversations.chats", EntityKind.QUEUE, "Chat conversations in a queue.",
-                  ("routing:queue:view",) + _CONVERSATION_VIEW, "QueueConversationChatEventTopicChatConversation"),
-    TopicTemplate("v2.routing.queues", "conversations.messages", EntityKind.QUEUE,
-                  "Message conversations in a queue.", ("routing:queue:view",) + _CONVERSATION_VIEW,
-                  "QueueConversationMessageEventTopicMessageConversation"),
+    TopicTemplate("v2.users", "presence", EntityKind.USER, "Presence of a user.", (), "PresenceEventUserPresence"),
+    TopicTemplate(
+        "v2.users",
+        "routingStatus",
+        EntityKind.USER,
+        "Routing status of a user.",
+        (),
+        "UserRoutingStatusUserRoutingStatus",
+    ),
+    TopicTemplate(
+        "v2.users",
+        "activity",
+        EntityKind.USER,
+        "Routing status, presence, out-of-office and active queues of a user.",
+        (),
+        "PresenceEventUserActivity",
+    ),
+    TopicTemplate(
+        "v2.users",
+        "conversations",
+        EntityKind.USER,
+        "Conversations of a user.",
+        _CONVERSATION_VIEW,
+        "ConversationEventTopicConversation",
+    ),
+    TopicTemplate(
+        "v2.users",
+        "conversations.chats",
+        EntityKind.USER,
+        "Chat conversations of a user.",
+        _CONVERSATION_VIEW,
+        "ConversationChatEventTopicChatConversation",
+    ),
+    TopicTemplate(
+        "v2.users",
+        "conversations.messages",
+        EntityKind.USER,
+        "Message conversations of a user.",
+        _CONVERSATION_VIEW,
+        "ConversationMessageEventTopicMessageConversation",
+    ),
+    TopicTemplate(
+        "v2.users",
+        "conversationsummary",
+        EntityKind.USER,
+        "Conversation summary of a user.",
+        _CONVERSATION_VIEW,
+        "UserConversationsEventUserConversationSummary",
+    ),
+    TopicTemplate(
+        "v2.routing.queues",
+        "conversations",
+        EntityKind.QUEUE,
+        "Conversations in a queue.",
+        ("routing:queue:view",) + _CONVERSATION_VIEW,
+        "QueueConversationEventTopicConversation",
+    ),
+    TopicTemplate(
+        "v2.routing.queues",
+        "conversations.chats",
+        EntityKind.QUEUE,
+        "Chat conversations in a queue.",
+        ("routing:queue:view",) + _CONVERSATION_VIEW,
+        "QueueConversationChatEventTopicChatConversation",
+    ),
+    TopicTemplate(
+        "v2.routing.queues",
+        "conversations.messages",
+        EntityKind.QUEUE,
+        "Message conversations in a queue.",
+        ("routing:queue:view",) + _CONVERSATION_VIEW,
+        "QueueConversationMessageEventTopicMessageConversation",
+    ),
 )
 _BY_PREFIX_SUFFIX = {(t.prefix, t.suffix): t for t in TEMPLATES}
 _TOPIC_RE = re.compile(r"^(v2\.users|v2\.routing\.queues)\.([^.?&]+)\.(.+)$")
@@ -145,8 +196,16 @@ def check(name: str, user_exists: Callable[[str], bool], queue_exists: Callable[
     return TopicCheck(name, template, entity_id)
 
 
-AVAILABLE_TOPIC_EXPANDS = ("description", "requiresPermissions", "schema", "transports", "enforced", "visibility",
-                           "publicApiTemplateUriPaths", "topicParameters")
+AVAILABLE_TOPIC_EXPANDS = (
+    "description",
+    "requiresPermissions",
+    "schema",
+    "transports",
+    "enforced",
+    "visibility",
+    "publicApiTemplateUriPaths",
+    "topicParameters",
+)
 
 
 def available_topics(expand_fields: set[str] | None = None) -> list[dict[str, Any]]:
@@ -158,8 +217,7 @@ def available_topics(expand_fields: set[str] | None = None) -> list[dict[str, An
     wanted = expand_fields or set()
     out = []
     for t in TEMPLATES:
-        entry: dict[str, Any] = {"id": t.id, "description": t.description,
-                                 "requiresPermissions": list(t.permissions)}
+        entry: dict[str, Any] = {"id": t.id, "description": t.description, "requiresPermissions": list(t.permissions)}
         if "transports" in wanted:
             entry["transports"] = ["All"]
         if "enforced" in wanted:
@@ -172,7 +230,10 @@ def available_topics(expand_fields: set[str] | None = None) -> list[dict[str, An
             base = "/api/v2/users/{id}" if t.entity == EntityKind.USER else "/api/v2/routing/queues/{id}"
             entry["publicApiTemplateUriPaths"] = [base]
         if "schema" in wanted:
-            entry["schema"] = {"type": "object", "title": t.schema_title,
-                               "id": f"urn:jsonschema:com:inin:platform:{t.schema_title}"}
+            entry["schema"] = {
+                "type": "object",
+                "title": t.schema_title,
+                "id": f"urn:jsonschema:com:inin:platform:{t.schema_title}",
+            }
         out.append(entry)
     return out

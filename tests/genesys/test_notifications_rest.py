@@ -49,8 +49,9 @@ def error_of(resp, status: int, code: str) -> dict:
 def client_token(fake, client) -> dict[str, str]:
     creds = fake.world.plan.credentials
     basic = base64.b64encode(f"{creds.genesys_client_id}:{creds.genesys_client_secret}".encode()).decode()
-    resp = client.post("/oauth/token", data={"grant_type": "client_credentials"},
-                       headers={"Authorization": f"Basic {basic}"})
+    resp = client.post(
+        "/oauth/token", data={"grant_type": "client_credentials"}, headers={"Authorization": f"Basic {basic}"}
+    )
     assert resp.status_code == 200, resp.get_data(as_text=True)
     return {"Authorization": f"Bearer {resp.get_json()['access_token']}"}
 
@@ -135,11 +136,13 @@ def test_list_channels_by_token_and_by_oauth_client(fake, client):
     b = new_channel(client, second)
     listed = body_of(client.get(f"{BASE}/channels", headers=first), "notification-channel-listing", 200)
     assert [c["id"] for c in listed["entities"]] == [a["id"]]
-    listed = body_of(client.get(f"{BASE}/channels?includechannels=token", headers=second),
-                     "notification-channel-listing", 200)
+    listed = body_of(
+        client.get(f"{BASE}/channels?includechannels=token", headers=second), "notification-channel-listing", 200
+    )
     assert [c["id"] for c in listed["entities"]] == [b["id"]]
-    listed = body_of(client.get(f"{BASE}/channels?includechannels=oauthclient", headers=first),
-                     "notification-channel-listing", 200)
+    listed = body_of(
+        client.get(f"{BASE}/channels?includechannels=oauthclient", headers=first), "notification-channel-listing", 200
+    )
     # the other token's channel is shown without its id
     assert listed["entities"] == [a, {"expires": b["expires"]}]
 
@@ -180,42 +183,77 @@ def test_put_get_post_delete_subscriptions(fake, client):
     channel = new_channel(client, headers)["id"]
     uid, other = user_ids(fake)[:2]
     qid = queue_ids(fake)[0]
-    put = body_of(subs(client, "PUT", channel, headers, [f"v2.users.{uid}.presence", f"v2.users.{uid}.routingStatus"]),
-                  "notification-channel-topic-listing", 200)
+    put = body_of(
+        subs(client, "PUT", channel, headers, [f"v2.users.{uid}.presence", f"v2.users.{uid}.routingStatus"]),
+        "notification-channel-topic-listing",
+        200,
+    )
     assert [t["id"] for t in put["entities"]] == [f"v2.users.{uid}.presence", f"v2.users.{uid}.routingStatus"]
     assert all(t["state"] == "Permitted" for t in put["entities"])
     assert put["entities"][0]["selfUri"] == f"/api/v2/users/{uid}"
-    posted = body_of(subs(client, "POST", channel, headers, [f"v2.routing.queues.{qid}.conversations.chats",
-                                                              f"v2.users.{uid}.presence"]),
-                     "notification-channel-topic-listing", 200)
-    assert [t["id"] for t in posted["entities"]] == [f"v2.users.{uid}.presence", f"v2.users.{uid}.routingStatus",
-                                                     f"v2.routing.queues.{qid}.conversations.chats"]
-    replaced = body_of(subs(client, "PUT", channel, headers, [f"v2.users.{other}.conversations.chats"]),
-                       "notification-channel-topic-listing", 200)
+    posted = body_of(
+        subs(
+            client,
+            "POST",
+            channel,
+            headers,
+            [f"v2.routing.queues.{qid}.conversations.chats", f"v2.users.{uid}.presence"],
+        ),
+        "notification-channel-topic-listing",
+        200,
+    )
+    assert [t["id"] for t in posted["entities"]] == [
+        f"v2.users.{uid}.presence",
+        f"v2.users.{uid}.routingStatus",
+        f"v2.routing.queues.{qid}.conversations.chats",
+    ]
+    replaced = body_of(
+        subs(client, "PUT", channel, headers, [f"v2.users.{other}.conversations.chats"]),
+        "notification-channel-topic-listing",
+        200,
+    )
     assert [t["id"] for t in replaced["entities"]] == [f"v2.users.{other}.conversations.chats"]
-    got = body_of(client.get(f"{BASE}/channels/{channel}/subscriptions", headers=headers),
-                  "notification-channel-topic-listing", 200)
+    got = body_of(
+        client.get(f"{BASE}/channels/{channel}/subscriptions", headers=headers),
+        "notification-channel-topic-listing",
+        200,
+    )
     assert got == replaced
     body_of(subs(client, "DELETE", channel, headers), None, 204)
-    got = body_of(client.get(f"{BASE}/channels/{channel}/subscriptions", headers=headers),
-                  "notification-channel-topic-listing", 200)
+    got = body_of(
+        client.get(f"{BASE}/channels/{channel}/subscriptions", headers=headers),
+        "notification-channel-topic-listing",
+        200,
+    )
     assert got == {"entities": []}
     history = [e["data"]["topics"] for e in events(fake, "notifications.subscriptions")]
-    assert history == [[f"v2.users.{uid}.presence", f"v2.users.{uid}.routingStatus"],
-                       [f"v2.users.{uid}.presence", f"v2.users.{uid}.routingStatus",
-                        f"v2.routing.queues.{qid}.conversations.chats"],
-                       [f"v2.users.{other}.conversations.chats"], []]
+    assert history == [
+        [f"v2.users.{uid}.presence", f"v2.users.{uid}.routingStatus"],
+        [f"v2.users.{uid}.presence", f"v2.users.{uid}.routingStatus", f"v2.routing.queues.{qid}.conversations.chats"],
+        [f"v2.users.{other}.conversations.chats"],
+        [],
+    ]
 
 
 def test_every_served_topic_family_is_subscribable(fake, client):
     headers = client_token(fake, client)
     channel = new_channel(client, headers)["id"]
     uid, qid = user_ids(fake)[0], queue_ids(fake)[0]
-    wanted = [f"v2.users.{uid}.{s}" for s in ("presence", "routingStatus", "activity", "conversations",
-                                                "conversations.chats", "conversations.messages",
-                                                "conversationsummary")]
-    wanted += [f"v2.routing.queues.{qid}.{s}" for s in ("conversations", "conversations.chats",
-                                                          "conversations.messages")]
+    wanted = [
+        f"v2.users.{uid}.{s}"
+        for s in (
+            "presence",
+            "routingStatus",
+            "activity",
+            "conversations",
+            "conversations.chats",
+            "conversations.messages",
+            "conversationsummary",
+        )
+    ]
+    wanted += [
+        f"v2.routing.queues.{qid}.{s}" for s in ("conversations", "conversations.chats", "conversations.messages")
+    ]
     got = body_of(subs(client, "PUT", channel, headers, wanted), "notification-channel-topic-listing", 200)
     assert [t["id"] for t in got["entities"]] == wanted
 
@@ -224,23 +262,29 @@ def test_combined_topic_is_expanded(fake, client):
     headers = client_token(fake, client)
     channel = new_channel(client, headers)["id"]
     uid = user_ids(fake)[0]
-    got = body_of(subs(client, "PUT", channel, headers, [f"v2.users.{uid}?presence&routingStatus"]),
-                  "notification-channel-topic-listing", 200)
+    got = body_of(
+        subs(client, "PUT", channel, headers, [f"v2.users.{uid}?presence&routingStatus"]),
+        "notification-channel-topic-listing",
+        200,
+    )
     assert [t["id"] for t in got["entities"]] == [f"v2.users.{uid}.presence", f"v2.users.{uid}.routingStatus"]
 
 
-@pytest.mark.parametrize("topic", [
-    "v2.users.{uid}.presences",  # unknown family
-    "v2.users.{uid}.routingstatus",  # wrong case: the topic is routingStatus
-    "v2.users.not-a-uuid.presence",
-    "v2.users.00000000-0000-4000-8000-000000000000.presence",  # unknown user
-    "v2.routing.queues.00000000-0000-4000-8000-000000000000.conversations",  # unknown queue
-    "v2.routing.queues.{uid}.conversations",  # a user id is not a queue
-    "channel.metadata",
-    "v2.system.socket_closing",
-    "v2.analytics.queues.{qid}.observations",
-    "",
-])
+@pytest.mark.parametrize(
+    "topic",
+    [
+        "v2.users.{uid}.presences",  # unknown family
+        "v2.users.{uid}.routingstatus",  # wrong case: the topic is routingStatus
+        "v2.users.not-a-uuid.presence",
+        "v2.users.00000000-0000-4000-8000-000000000000.presence",  # unknown user
+        "v2.routing.queues.00000000-0000-4000-8000-000000000000.conversations",  # unknown queue
+        "v2.routing.queues.{uid}.conversations",  # a user id is not a queue
+        "channel.metadata",
+        "v2.system.socket_closing",
+        "v2.analytics.queues.{qid}.observations",
+        "",
+    ],
+)
 def test_invalid_topics_are_refused_and_change_nothing(fake, client, topic):
     headers = client_token(fake, client)
     channel = new_channel(client, headers)["id"]
@@ -251,8 +295,11 @@ def test_invalid_topics_are_refused_and_change_nothing(fake, client, topic):
     for method in ("PUT", "POST"):
         resp = subs(client, method, channel, headers, [f"v2.users.{uid}.routingStatus", name])
         error_of(resp, 400, "bad.request" if name == "" else "notification.invalid.topic")
-    got = body_of(client.get(f"{BASE}/channels/{channel}/subscriptions", headers=headers),
-                  "notification-channel-topic-listing", 200)
+    got = body_of(
+        client.get(f"{BASE}/channels/{channel}/subscriptions", headers=headers),
+        "notification-channel-topic-listing",
+        200,
+    )
     assert [t["id"] for t in got["entities"]] == [good]
     assert len(events(fake, "notifications.subscriptions")) == 1
 
@@ -262,12 +309,20 @@ def test_ignore_errors_rejects_unknown_entities_instead_of_failing(fake, client)
     channel = new_channel(client, headers)["id"]
     uid = user_ids(fake)[0]
     ghost = "v2.users.00000000-0000-4000-8000-000000000000.presence"
-    got = body_of(subs(client, "PUT", channel, headers, [f"v2.users.{uid}.presence", ghost], query="?ignoreErrors=true"),
-                  "notification-channel-topic-listing", 200)
-    assert [(t["id"], t["state"]) for t in got["entities"]] == [(f"v2.users.{uid}.presence", "Permitted"),
-                                                                (ghost, "Rejected")]
-    listed = body_of(client.get(f"{BASE}/channels/{channel}/subscriptions", headers=headers),
-                     "notification-channel-topic-listing", 200)
+    got = body_of(
+        subs(client, "PUT", channel, headers, [f"v2.users.{uid}.presence", ghost], query="?ignoreErrors=true"),
+        "notification-channel-topic-listing",
+        200,
+    )
+    assert [(t["id"], t["state"]) for t in got["entities"]] == [
+        (f"v2.users.{uid}.presence", "Permitted"),
+        (ghost, "Rejected"),
+    ]
+    listed = body_of(
+        client.get(f"{BASE}/channels/{channel}/subscriptions", headers=headers),
+        "notification-channel-topic-listing",
+        200,
+    )
     assert [t["id"] for t in listed["entities"]] == [f"v2.users.{uid}.presence"]
     # a malformed topic is refused even so
     resp = subs(client, "PUT", channel, headers, ["v2.users.nope"], query="?ignoreErrors=true")
@@ -279,33 +334,48 @@ def test_ignore_errors_rejects_unknown_entities_instead_of_failing(fake, client)
 def test_one_thousand_topics_per_channel(fake, client):
     headers = client_token(fake, client)
     channel = new_channel(client, headers)["id"]
-    families = ("presence", "routingStatus", "activity", "conversations", "conversations.chats",
-                "conversations.messages", "conversationsummary")
+    families = (
+        "presence",
+        "routingStatus",
+        "activity",
+        "conversations",
+        "conversations.chats",
+        "conversations.messages",
+        "conversationsummary",
+    )
     topics = [f"v2.users.{u}.{f}" for u in user_ids(fake) for f in families]
     assert len(topics) > 1000
     got = body_of(subs(client, "PUT", channel, headers, topics[:1000]), "notification-channel-topic-listing", 200)
     assert len(got["entities"]) == 1000
-    error = error_of(subs(client, "POST", channel, headers, [topics[1000]]), 400,
-                     "notification.subscription.too.many.subscriptions")
+    error = error_of(
+        subs(client, "POST", channel, headers, [topics[1000]]), 400, "notification.subscription.too.many.subscriptions"
+    )
     assert error["message"] == "Too many subscriptions"
-    error_of(subs(client, "PUT", channel, headers, topics[:1001]), 400,
-             "notification.subscription.too.many.subscriptions")
+    error_of(
+        subs(client, "PUT", channel, headers, topics[:1001]), 400, "notification.subscription.too.many.subscriptions"
+    )
     # re-adding topics it already has does not count twice
     body_of(subs(client, "POST", channel, headers, topics[:10]), "notification-channel-topic-listing", 200)
-    listed = body_of(client.get(f"{BASE}/channels/{channel}/subscriptions", headers=headers),
-                     "notification-channel-topic-listing", 200)
+    listed = body_of(
+        client.get(f"{BASE}/channels/{channel}/subscriptions", headers=headers),
+        "notification-channel-topic-listing",
+        200,
+    )
     assert [t["id"] for t in listed["entities"]] == topics[:1000]
 
 
-@pytest.mark.parametrize("raw, code", [
-    ("[{", "bad.request"),  # malformed JSON
-    ('{"id": "v2.users.x.presence"}', "bad.request"),  # not an array
-    ("[1]", "bad.request"),  # not an object
-    ('[{"name": "x"}]', "bad.request"),  # missing id
-    ('[{"id": 5}]', "bad.request"),  # wrong type
-    ("null", "bad.request"),
-    ("", "bad.request"),  # no body
-])
+@pytest.mark.parametrize(
+    "raw, code",
+    [
+        ("[{", "bad.request"),  # malformed JSON
+        ('{"id": "v2.users.x.presence"}', "bad.request"),  # not an array
+        ("[1]", "bad.request"),  # not an object
+        ('[{"name": "x"}]', "bad.request"),  # missing id
+        ('[{"id": 5}]', "bad.request"),  # wrong type
+        ("null", "bad.request"),
+        ("", "bad.request"),  # no body
+    ],
+)
 def test_malformed_subscription_bodies(fake, client, raw, code):
     headers = client_token(fake, client)
     channel = new_channel(client, headers)["id"]
@@ -332,17 +402,28 @@ def test_another_owners_channel_is_not_authorized(fake, client):
         error_of(subs(client, method, channel, integration, topics), 403, "not.authorized")
     # the same user through another token of the same app owns it
     again = user_token(client, uid)
-    body_of(client.get(f"{BASE}/channels/{channel}/subscriptions", headers=again),
-            "notification-channel-topic-listing", 200)
+    body_of(
+        client.get(f"{BASE}/channels/{channel}/subscriptions", headers=again), "notification-channel-topic-listing", 200
+    )
 
 
-@pytest.mark.parametrize("method, path", [
-    ("POST", "/channels"), ("GET", "/channels"), ("HEAD", "/channels/x"),
-    ("GET", "/channels/x/subscriptions"), ("PUT", "/channels/x/subscriptions"),
-    ("POST", "/channels/x/subscriptions"), ("DELETE", "/channels/x/subscriptions"), ("GET", "/availabletopics"),
-])
-@pytest.mark.parametrize("auth, code", [(None, "authentication.required"), ("Bearer nope", "bad.credentials"),
-                                        ("Basic abc", "authentication.required")])
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("POST", "/channels"),
+        ("GET", "/channels"),
+        ("HEAD", "/channels/x"),
+        ("GET", "/channels/x/subscriptions"),
+        ("PUT", "/channels/x/subscriptions"),
+        ("POST", "/channels/x/subscriptions"),
+        ("DELETE", "/channels/x/subscriptions"),
+        ("GET", "/availabletopics"),
+    ],
+)
+@pytest.mark.parametrize(
+    "auth, code",
+    [(None, "authentication.required"), ("Bearer nope", "bad.credentials"), ("Basic abc", "authentication.required")],
+)
 def test_every_route_needs_a_valid_token(fake, client, method, path, auth, code):
     headers = {"Authorization": auth} if auth else {}
     resp = client.open(f"{BASE}{path}", method=method, headers=headers, json=[] if method in ("PUT", "POST") else None)
@@ -362,8 +443,9 @@ def test_expired_token_is_refused(fake, client):
 def test_wrong_methods_are_platform_errors(fake, client):
     headers = client_token(fake, client)
     channel = new_channel(client, headers)["id"]
-    error_of(client.patch(f"{BASE}/channels/{channel}/subscriptions", headers=headers, json=[]), 405,
-             "method.not.allowed")
+    error_of(
+        client.patch(f"{BASE}/channels/{channel}/subscriptions", headers=headers, json=[]), 405, "method.not.allowed"
+    )
     error_of(client.delete(f"{BASE}/channels/{channel}", headers=headers), 405, "method.not.allowed")
     error_of(client.get(f"{BASE}/nothing-here", headers=headers), 404, "not.found")
 
@@ -374,8 +456,11 @@ def test_available_topics(fake, client):
     ids = [t["id"] for t in got["entities"]]
     assert "v2.users.{id}.conversations.chats" in ids and "v2.routing.queues.{id}.conversations" in ids
     assert "v2.users.{id}.routingStatus" in ids
-    full = body_of(client.get(f"{BASE}/availabletopics?expand=schema,transports&includePreview=true",
-                              headers=headers), "notification-available-topic-listing", 200)
+    full = body_of(
+        client.get(f"{BASE}/availabletopics?expand=schema,transports&includePreview=true", headers=headers),
+        "notification-available-topic-listing",
+        200,
+    )
     assert all("schema" in t and t["transports"] == ["All"] for t in full["entities"])
     error_of(client.get(f"{BASE}/availabletopics?expand=everything", headers=headers), 400, "invalid.value")
     error_of(client.get(f"{BASE}/availabletopics?includePreview=yes", headers=headers), 400, "invalid.value")
@@ -388,5 +473,6 @@ def test_state_dump_lists_channels(fake, client):
     subs(client, "PUT", channel, headers, [f"v2.users.{uid}.presence"])
     state = client.get("/_fake/state").get_json()["org"]["notifications"]
     assert [(c["id"], c["topics"], c["connected"]) for c in state["channels"]] == [
-        (channel, [f"v2.users.{uid}.presence"], False)]
+        (channel, [f"v2.users.{uid}.presence"], False)
+    ]
     json.dumps(state)
