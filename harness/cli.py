@@ -1,4 +1,4 @@
-"""The `omni-harness` command: `serve` runs the fakes locally."""
+"""The `omni-harness` command: `serve` runs the fakes locally; `certify` certifies a connector against them."""
 
 from __future__ import annotations
 
@@ -41,6 +41,20 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_certify(args: argparse.Namespace) -> int:
+    from .certify import certify, print_verdict
+
+    def interrupted(*_):
+        raise KeyboardInterrupt  # pytest then ends the session: the connector and the fakes are stopped
+
+    signal.signal(signal.SIGTERM, interrupted)
+    outcome = certify(connector=args.connector, profile=args.profile, timeout=args.timeout, keyword=args.keyword,
+                      report_dir=args.report_dir, workers=args.workers, verbose=args.verbose,
+                      requirements=args.requirements)
+    print_verdict(outcome)
+    return outcome.exit_code
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="omni-harness",
                                      description="Fakes of Genesys Cloud and Salesforce Omni-Channel, and a "
@@ -56,6 +70,27 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--env-file", help="also write the connector environment to this file as KEY=VALUE lines")
     serve.add_argument("--workdir", help="folder for generated files (CA, sync settings); default a temp folder")
     serve.set_defaults(func=_cmd_serve)
+
+    from .certify import default_workers
+
+    cert = sub.add_parser("certify", help="certify a connector: run the features against it and print the verdict",
+                          description="Starts both fakes (TLS, ephemeral ports) and the connector, runs every "
+                                      "selected scenario, prints the verdict per requirement. Exit status 0 only "
+                                      "if every selected requirement passes.")
+    cert.add_argument("--connector", metavar="CMD",
+                      help="command that starts the connector (default: the bundled reference connector)")
+    cert.add_argument("--profile", choices=["core", "extended", "all"], default="extended",
+                      help="core, extended (core + extended; default) or all (+ resilience)")
+    cert.add_argument("--timeout", type=float, metavar="S", help="seconds each step waits (default 10)")
+    cert.add_argument("-k", dest="keyword", metavar="EXPR", help="only scenarios matching this pytest -k expression")
+    cert.add_argument("-r", "--requirement", dest="requirements", action="append", metavar="ID",
+                      help="only the scenarios of this requirement (repeatable; e.g. -r PICK-2 -r END-3)")
+    cert.add_argument("--report-dir", metavar="DIR", help="write junit.xml, cucumber.json, summary.json, "
+                      "scenarios.json, journal.ndjson and connector.log here")
+    cert.add_argument("--workers", type=int, default=default_workers(), metavar="N",
+                      help="scenarios run in parallel by N pytest-xdist workers (1 = in this process)")
+    cert.add_argument("-v", "--verbose", action="store_true", help="pytest's verbose output as well")
+    cert.set_defaults(func=_cmd_certify)
     return parser
 
 

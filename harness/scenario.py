@@ -1,0 +1,381 @@
+"""One scenario's world: the platforms as seen from a worker, the lease, the agents by role name, the chats, cleanup."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .actors import Agent, AgentClient, AgentConsole, Customer, CustomerChat, work_item_of
+from .control import FakeControl
+from .directory import Directory, Person, QueuePair
+from .genesys import ClientCredentials, GenesysApi, MintedToken
+from .http import ApiError, Tagger
+from .journal import mentions, slice_entries, timeline
+from .lease import Lease, LeasePool
+from .salesforce import API_VERSION, MintedSession, PasswordLogin, SalesforceApi
+from .stackinfo import StackInfo
+from .waits import EventFeed, WaitTimeout, wait_until
+
+ROLES = ("Alice", "Bob", "Carol")
+QUEUE_LABELS = ("the chat queue", "the second chat queue")
+CLEANUP_TIMEOUT = 5.0
+
+
+class Platforms:
+    """Both platforms as one pytest worker sees them: control APIs, the event feed, the harness's own sessions,
+    the directory of people and queues, and every agent's client and console (tokens minted once)."""
+
+    def __init__(self, info: StackInfo) -> None:
+        self.info = info
+        verify = info.verify
+        env = info.env
+        self.genesys_control = FakeControl(info.genesys_url, verify)
+        self.salesforce_control = FakeControl(info.salesforce_url, verify)
+        # Both fakes of a stack append to one journal; the Genesys control API serves the whole feed.
+        self.feed = EventFeed(self.genesys_control)
+        self.tagger = Tagger()
+        self.genesys_auth = ClientCredentials(env["GENESYS_LOGIN_URL"], env["GENESYS_CLIENT_ID"],
+                                              env["GENESYS_CLIENT_SECRET"], verify)
+        self.genesys = GenesysApi(env["GENESYS_API_URL"], self.genesys_auth, verify, self.tagger)
+        self.salesforce_auth = PasswordLogin(env["SALESFORCE_LOGIN_URL"], env["SALESFORCE_CLIENT_ID"],
+                                             env["SALESFORCE_CLIENT_SECRET"], env["SALESFORCE_USERNAME"],
+                                             env["SALESFORCE_PASSWORD"] + env.get("SALESFORCE_SECURITY_TOKEN", ""),
+                                             verify)
+        self.api_version = env.get("SALESFORCE_API_VERSION", API_VERSION)
+        self.salesforce = SalesforceApi(env["SALESFORCE_INSTANCE_URL"], self.salesforce_auth, verify, self.tagger,
+                                        self.api_version)
+        self.directory = Directory.discover(info.plan, self.genesys, self.salesforce)
+        self._screens: dict[int, tuple[AgentClient, AgentConsole]] = {}
+
+    def screens(self, person: Person) -> tuple[AgentClient, AgentConsole]:
+        if person.index not in self._screens:
+            verify = self.info.verify
+            env = self.info.env
+            g_token = MintedToken(lambda: self.genesys_control.mint_token(person.genesys_user_id))
+            s_token = MintedSession(lambda: self.salesforce_control.mint_token(person.salesforce_user_id))
+            client = AgentClient(person, GenesysApi(env["GENESYS_API_URL"], g_token, verify, self.tagger),
+                                 self.directory)
+            console = AgentConsole(person, SalesforceApi(env["SALESFORCE_INSTANCE_URL"], s_token, verify,
+                                                         self.tagger, self.api_version))
+            self._screens[person.index] = (client, console)
+        return self._screens[person.index]
+
+    def pool(self, preferred: int = 0) -> LeasePool:
+        return LeasePool(self.directory, f"{self.info.run_dir}/locks", preferred)
+
+    def close(self) -> None:
+        for client, console in self._screens.values():
+            client.api.close()
+            console.api.close()
+        self.genesys.close()
+        self.salesforce.close()
+        self.genesys_control.close()
+        self.salesforce_control.close()
+
+
+@dataclass
+class ScenarioRecord:
+    """What the reports keep of one scenario (written by the worker, read by the controller)."""
+
+    nodeid: str
+    name: str
+    feature: str
+    requirements: list[str]
+    profile: str
+    agents: dict[str, str] = field(default_factory=dict)
+    queues: list[str] = field(default_factory=list)
+    start_seq: int = 0
+    end_seq: int = 0
+    cleanup_seq: int = 0  # where the clean-up began: later refusals of the connector may be its doing
+    lease_wait: float = 0.0
+    began: float = 0.0  # wall clock, after the lease
+    ended: float = 0.0
+    ids: list[str] = field(default_factory=list)
+    harness_requests: list[str] = field(default_factory=list)
+    cleanup: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class ScenarioContext:
+    """Everything the steps of one scenario share. Also the wait scope: feed, default time-out, evidence."""
+
+    def __init__(self, platforms: Platforms, lease: Lease, record: ScenarioRecord, timeout: float) -> None:
+        self.platforms = platforms
+        self.lease = lease
+        self.record = record
+        self.default_timeout = timeout
+        self.feed = platforms.feed
+        self.directory: Directory = platforms.directory
+        self.customer = Customer(platforms.salesforce_control)
+        self.agents: dict[str, Agent] = {}
+        for role, person in zip(ROLES, lease.agents, strict=False):
+            client, console = platforms.screens(person)
+            self.agents[role] = Agent(role, person, client, console)
+        self.queues: dict[str, QueuePair] = dict(zip(QUEUE_LABELS, lease.queue_pairs, strict=False))
+        self.chats: dict[str, CustomerChat] = {}
+        self.web_chats: dict[str, str] = {}  # label -> Genesys conversation id
+        self.legs: dict[tuple[str, str], tuple[str, str]] = {}  # (role, chat label) -> (conversation, participant)
+        self.notes: dict[Any, Any] = {}  # what a When step saw, for the Then steps
+        self.touched: set[str] = set()  # roles whose state the scenario changed: only they need cleaning up
+        self.members: dict[str, set[str]] = {}  # Genesys queue id -> user ids the scenario made members
+        self.faults: list[tuple[FakeControl, str]] = []  # fault rules to remove at the end
+        self.start_seq = self.feed.last_seq()
+        self.started = time.monotonic()
+        record.start_seq = self.start_seq
+        record.agents = {role: f"{a.person.name} <{a.person.email}>" for role, a in self.agents.items()}
+        record.queues = [f"{q.genesys_name} <-> {q.salesforce_developer_name}" for q in lease.queue_pairs]
+        record.lease_wait = lease.waited
+        record.began = time.time()
+        self._conversation_cursor = self.start_seq
+        self._conversations_by_item: dict[str, list[str]] = {}
+        self._all_conversations: set[str] = set()
+
+    # -- names used by the steps -------------------------------------------------------------------
+    def agent(self, role: str) -> Agent:
+        if role not in self.agents:
+            raise KeyError(f"this scenario has no agent called {role}; the roles are {', '.join(self.agents)}")
+        self.touched.add(role)
+        return self.agents[role]
+
+    def add_fault(self, control: FakeControl, rule: dict[str, Any]) -> dict[str, Any]:
+        """Installs a fault rule on one fake for the rest of the scenario."""
+        added = control.add_fault(rule)[0]
+        if "id" in added:
+            self.faults.append((control, added["id"]))
+        return added
+
+    def add_member(self, queue_id: str, agent: Agent) -> None:
+        self.platforms.genesys.add_queue_members(queue_id, [agent.person.genesys_user_id])
+        self.members.setdefault(queue_id, set()).add(agent.person.genesys_user_id)
+
+    def queue(self, label: str = "the chat queue") -> QueuePair:
+        return self.queues[label]
+
+    def chat(self, label: str = "the chat") -> CustomerChat:
+        if label not in self.chats:
+            raise KeyError(f"no customer chat called {label!r} was started in this scenario")
+        return self.chats[label]
+
+    def remember_leg(self, agent: Agent, label: str, conversation_id: str, participant_id: str) -> None:
+        self.legs[(agent.role, label)] = (conversation_id, participant_id)
+        self._all_conversations.add(conversation_id)
+
+    def leg(self, agent: Agent, label: str = "the chat") -> tuple[str, str]:
+        if (agent.role, label) not in self.legs:
+            raise KeyError(f"{agent.label} has not been offered {label} in this scenario")
+        return self.legs[(agent.role, label)]
+
+    # -- the journal as a source of ids ------------------------------------------------------------
+    def conversations_for(self, work_item_id: str) -> list[str]:
+        """Genesys interactions that carry the work item, in the order they were created (from the journal)."""
+        entries = self.platforms.genesys_control.journal(since=self._conversation_cursor, kind="event",
+                                                        source="genesys")
+        for entry in entries:
+            self._conversation_cursor = max(self._conversation_cursor, int(entry["seq"]))
+            if entry.get("type") != "conversation.changed":
+                continue
+            data = entry.get("data", {})
+            cid = data.get("conversationId")
+            if not cid:
+                continue
+            if data.get("queueId") in self._queue_ids() or data.get("userId") in self._user_ids():
+                self._all_conversations.add(cid)
+            item = work_item_of(data.get("conversation") or {})
+            if item:
+                known = self._conversations_by_item.setdefault(item[:15], [])
+                if cid not in known:
+                    known.append(cid)
+                if any(c.work_item_id[:15] == item[:15] for c in self.chats.values()):
+                    self._all_conversations.add(cid)
+        return list(self._conversations_by_item.get(work_item_id[:15], []))
+
+    def _queue_ids(self) -> set[str]:
+        ids = {q.genesys_id for q in self.lease.queue_pairs}
+        if self.lease.web_chat:
+            ids.add(self.directory.web_chat_queue_id)
+        return ids
+
+    def _user_ids(self) -> set[str]:
+        return {a.person.genesys_user_id for a in self.agents.values()}
+
+    # -- evidence (wait scope) ---------------------------------------------------------------------
+    def needles(self) -> list[str]:
+        ids: list[str] = []
+        for a in self.agents.values():
+            ids += [a.person.genesys_user_id, a.person.salesforce_user_id]
+        for q in self.lease.queue_pairs:
+            ids += [q.genesys_id, q.salesforce_id]
+        for chat in self.chats.values():
+            ids += [chat.work_item_id, chat.routing_request_id or ""]
+        ids += list(self.web_chats.values())
+        ids += sorted(self._all_conversations)
+        return [i for i in ids if i]
+
+    def relevant(self, entry: dict[str, Any]) -> bool:
+        """Whether a journal event may concern this scenario (it names one of its ids)."""
+        return mentions(entry, self.needles())
+
+    def evidence(self) -> str:
+        try:
+            entries = self.platforms.genesys_control.journal(since=self.start_seq)
+        except Exception as exc:  # evidence must never hide the failure itself
+            return f"(the journal could not be read: {exc})"
+        needles = self.needles() + list(self.platforms.tagger.sent)
+        return timeline(slice_entries(entries, needles), set(self.platforms.tagger.sent))
+
+    # -- barriers --------------------------------------------------------------------------------
+    def settle(self) -> bool:
+        """Shows the connector has worked through everything that happened so far, before a "nothing
+        happened" check.
+
+        The spare agent goes On Queue and back: once the connector has synced both presences to
+        Omni-Channel it has handled the events before them (a connector handles its feed in order).
+        A connector that never syncs presence cannot show it; then the check runs after the step's
+        time-out instead, and the scenario's record says so. Answers whether the round trip happened.
+        """
+        from . import checks
+
+        spare = self.agent(ROLES[-1])
+        try:
+            spare.client.set_presence("On Queue")
+            wait_until(checks.omni_status(self, spare, "Online"), f"Omni-Channel status of {spare} to be Online")
+            spare.client.set_presence("Available")
+            wait_until(checks.omni_status(self, spare, None), f"{spare} to be logged out of Omni-Channel")
+            return True
+        except WaitTimeout as exc:
+            self.record.cleanup.append("settle: the connector did not sync the spare agent's presence, so the "
+                                       "check after it waited the step's time-out instead: "
+                                       + str(exc).splitlines()[0])
+            return False
+
+    # -- set-up and clean-up -----------------------------------------------------------------------
+    def prepare(self) -> None:
+        """Default memberships: Alice in the chat queue, Bob in the second chat queue, nobody else.
+
+        A slot is handed over with empty queues (the run starts with every queue empty and each
+        scenario's clean-up empties its own), so only additions are needed."""
+        roles = list(self.agents)
+        for index, pair in enumerate(self.lease.queue_pairs):
+            if index < len(roles):
+                agent = self.agents[roles[index]]
+                self.add_member(pair.genesys_id, agent)
+
+    def cleanup(self) -> None:
+        """Leaves the slot as it was found: no queue member, every chat ended and wrapped up, everyone offline,
+        logged out of Omni-Channel. The connector is given the chance to do its part; what it leaves
+        undone is forced and noted."""
+        notes = self.record.cleanup
+        g = self.platforms.genesys
+        self.record.cleanup_seq = self.feed.last_seq()
+        for control, rule_id in self.faults:
+            try:
+                control.clear_faults(rule_id)
+            except ApiError as exc:
+                if exc.status != 404:  # 404: a counted rule that has already fired and gone
+                    notes.append(f"remove fault {rule_id}: {exc}")
+
+        def attempt(what: str, fn, *args) -> None:
+            try:
+                fn(*args)
+            except (ApiError, OSError, KeyError, ValueError) as exc:
+                notes.append(f"{what}: {exc}")
+
+        for queue_id, users in self.members.items():
+            attempt(f"empty queue {queue_id}", g.remove_queue_members, queue_id, sorted(users))
+        # First the chats end in Genesys Cloud, as an agent's Disconnect would, and the connector closes
+        # their work items; only then do the customers leave and the agents go offline, so the clean-up
+        # does not race the connector into refusals of its own making.
+        attempt("find conversations", self._collect_conversations)
+        for cid in sorted(self._all_conversations):
+            attempt(f"disconnect {cid}", self._disconnect_if_active, cid)
+        for agent in self._touched_agents():
+            attempt(f"wrap up for {agent.label}", self._finish_wrapups, agent)
+        try:
+            wait_until(self._works_closed, "the connector to close the scenario's work items (clean-up)",
+                       CLEANUP_TIMEOUT, scope=self)
+        except WaitTimeout as exc:
+            notes.append("the connector did not close the work items: " + str(exc).splitlines()[0])
+        for chat in self.chats.values():
+            attempt(f"customer leaves {chat.label}", self._leave, chat)
+        for agent in self._touched_agents():
+            attempt(f"{agent.label} offline", agent.client.set_presence, "Offline")
+        try:
+            wait_until(self._settled, "the agents of the scenario to be idle on both platforms (clean-up)",
+                       CLEANUP_TIMEOUT, scope=self)
+        except WaitTimeout as exc:
+            notes.append("the connector did not finish its part of the clean-up: " + str(exc).splitlines()[0])
+            for agent in self._touched_agents():
+                attempt(f"force {agent.label} idle", self._force_idle, agent)
+        self.record.end_seq = self.feed.last_seq()
+        self.record.ended = time.time()
+        self.record.ids = self.needles()
+        self.record.harness_requests = list(self.platforms.tagger.sent)
+
+    def _leave(self, chat: CustomerChat) -> None:
+        try:
+            self.customer.leave(chat)
+        except ApiError as exc:
+            if exc.status != 409:  # 409: the chat has already ended, nothing to do
+                raise
+
+    def _collect_conversations(self) -> None:
+        for chat in self.chats.values():
+            self.conversations_for(chat.work_item_id)
+        self._all_conversations.update(self.web_chats.values())
+
+    def _disconnect_if_active(self, cid: str) -> None:
+        conv = self.platforms.genesys.chat(cid)
+        if any(p.get("state") in ("alerting", "connected") for p in conv.get("participants", [])
+               if p.get("purpose") in ("agent", "customer", "acd")):
+            self.platforms.genesys.disconnect_conversation(cid)
+
+    def _finish_wrapups(self, agent: Agent) -> None:
+        for conv in agent.client.chats():
+            for p in conv.get("participants", []):
+                if (p.get("user") or {}).get("id") != agent.person.genesys_user_id:
+                    continue
+                if p.get("state") in ("alerting", "connected"):
+                    agent.client.disconnect(conv["id"], p["id"])
+                if p.get("wrapupRequired") and not p.get("wrapup"):
+                    codes = agent.client.wrapup_codes(conv["id"], p["id"])
+                    if codes:
+                        agent.client.wrap_up(conv["id"], p["id"], codes[0]["id"], "clean-up")
+
+    def _works_closed(self) -> tuple[bool, str]:
+        open_works = [f"{a.label}: {len(w)} work item(s)" for a in self._touched_agents() if (w := a.console.works())]
+        return not open_works, "; ".join(open_works) or "none open"
+
+    def _touched_agents(self) -> list[Agent]:
+        return [a for role, a in self.agents.items() if role in self.touched]
+
+    def _settled(self) -> tuple[bool, str]:
+        busy = []
+        for agent in self._touched_agents():
+            status = agent.client.routing_status()
+            chats = agent.client.chats()
+            works = agent.console.works()
+            omni = agent.console.status()
+            if status != "OFF_QUEUE" or chats or works or omni:
+                parts = [f"routing {status}"]
+                if chats:
+                    parts.append(f"{len(chats)} chat(s) in the client")
+                if works:
+                    parts.append(f"{len(works)} work item(s) in the console")
+                if omni:
+                    parts.append(f"Omni-Channel {omni.get('statusApiName') or omni.get('statusName')}")
+                busy.append(f"{agent.label}: " + ", ".join(parts))
+        return (not busy, "; ".join(busy) or "all idle")
+
+    def _force_idle(self, agent: Agent) -> None:
+        self._finish_wrapups(agent)
+        for work in agent.console.works():
+            agent.console.close_work(work.get("workId", ""))
+        if agent.console.status():
+            agent.console.logout()
+
+    @property
+    def duration(self) -> float:
+        return time.monotonic() - self.started

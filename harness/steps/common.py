@@ -1,0 +1,170 @@
+"""Shared step vocabulary: who "she" is, the customer's chats, going On Queue, the chats an agent is offered."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pytest_bdd import given, parsers, then, when
+
+from harness import checks
+from harness.actors import Agent, Customer, CustomerChat
+from harness.scenario import ScenarioContext
+from harness.waits import check_now, wait_until
+
+NAME = r"(?P<who>Alice|Bob|Carol)"
+WHO = r"(?P<who>Alice|Bob|Carol|she|he)"
+WHOSE = r"(?P<whose>Alice's|Bob's|Carol's|her|his)"
+CHAT = r"(?P<label>the chat|the second chat)"
+QUEUE = r"(?P<queue>the chat queue|the second chat queue)"
+CUSTOMER_NAMES = {"the chat": "Pat Customer", "the second chat": "Sam Second"}
+
+
+def agent_of(ctx: ScenarioContext, who: str) -> Agent:
+    """An agent by role name, or by pronoun: the agent the scenario spoke of last."""
+    if who in ("she", "he", "her", "his"):
+        if "subject" not in ctx.notes:
+            raise KeyError(f"{who!r} refers to nobody yet in this scenario")
+        return ctx.notes["subject"]
+    name = who[:-2] if who.endswith("'s") else who
+    agent = ctx.agent(name)
+    ctx.notes["subject"] = agent
+    return agent
+
+
+def leg_of(ctx: ScenarioContext, agent: Agent, label: str | None = None) -> tuple[str, str, str]:
+    """(conversation id, participant id, chat label) of the chat the agent was last offered (or `label`)."""
+    label = label or ctx.notes.get(("offer", agent.role))
+    if label is None:
+        raise KeyError(f"{agent.label} has not been offered a chat in this scenario")
+    cid, pid = ctx.leg(agent, label)
+    return cid, pid, label
+
+
+def start_customer_chat(ctx: ScenarioContext, label: str, queue_label: str = "the chat queue") -> CustomerChat:
+    queue = ctx.queue(queue_label)
+    customer = Customer(ctx.platforms.salesforce_control, CUSTOMER_NAMES.get(label, "Pat Customer"))
+    chat = customer.start_chat(label, queue.salesforce_developer_name)
+    ctx.chats[label] = chat
+    return chat
+
+
+def wait_offered(ctx: ScenarioContext, agent: Agent, label: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Waits until the agent's client alerts the chat carrying its work item; remembers the agent's leg."""
+    chat = ctx.chat(label)
+    conv, participant = wait_until(
+        checks.client_offers(agent, chat.work_item_id, "alerting"),
+        f"{agent.label}'s client to alert {label} carrying work item {chat.work_item_id}")
+    ctx.remember_leg(agent, label, conv["id"], participant["id"])
+    ctx.notes[("offer", agent.role)] = label
+    return conv, participant
+
+
+def go_on_queue(ctx: ScenarioContext, agent: Agent) -> None:
+    agent.client.set_presence("On Queue")
+    wait_until(checks.routing_status(agent, "IDLE"), f"{agent.label} to be On Queue and IDLE in the client")
+    wait_until(checks.omni_status(ctx, agent, "Online"), f"Omni-Channel status of {agent.label} to be Online")
+
+
+def pick_up(ctx: ScenarioContext, agent: Agent, label: str | None = None) -> None:
+    cid, pid, label = leg_of(ctx, agent, label)
+    ctx.notes[("picked_up_after", agent.role, label)] = ctx.feed.last_seq()
+    agent.client.pick_up(cid, pid)
+
+
+def wait_connected(ctx: ScenarioContext, agent: Agent, label: str | None = None) -> None:
+    cid, _, label = leg_of(ctx, agent, label)
+    wait_until(checks.leg_state(agent, cid, "connected"), f"{label} to be connected in {agent.label}'s client")
+
+
+def wait_work_opened(ctx: ScenarioContext, agent: Agent, label: str | None = None) -> None:
+    _, _, label = leg_of(ctx, agent, label)
+    chat = ctx.chat(label)
+    wait_until(checks.agent_work_status(ctx, agent, chat, "Opened"),
+               f"AgentWork of {agent.label} for {label} to be Opened")
+    wait_until(checks.console_shows(agent, chat), f"{agent.label}'s console to show the work item of {label}")
+
+
+# -- steps -----------------------------------------------------------------------------------------------
+@given(parsers.re(rf"{NAME} is On Queue in the client"))
+def given_on_queue(ctx: ScenarioContext, who: str) -> None:
+    go_on_queue(ctx, agent_of(ctx, who))
+
+
+@given(parsers.re(rf"{NAME} has set (?:her|his) status to On Queue in the client"))
+def given_on_queue_in_client(ctx: ScenarioContext, who: str) -> None:
+    """On Queue in Genesys Cloud only: for a scenario about the client alone, whatever Omni-Channel shows."""
+    agent = agent_of(ctx, who)
+    agent.client.set_presence("On Queue")
+    wait_until(checks.routing_status(agent, "IDLE"), f"{agent.label} to be On Queue and IDLE in the client")
+
+
+@given(parsers.re(rf"{NAME} is (?:also )?an agent of {QUEUE}"))
+def given_queue_member(ctx: ScenarioContext, who: str, queue: str) -> None:
+    ctx.add_member(ctx.queue(queue).genesys_id, agent_of(ctx, who))
+
+
+@given(parsers.re(rf"{NAME} is an agent of the Web Chat Queue"))
+def given_web_chat_member(ctx: ScenarioContext, who: str) -> None:
+    ctx.add_member(ctx.directory.web_chat_queue_id, agent_of(ctx, who))
+
+
+@given(parsers.re(rf"a customer chat is alerting in {NAME}'s client"))
+def given_chat_alerting(ctx: ScenarioContext, who: str) -> None:
+    agent = agent_of(ctx, who)
+    start_customer_chat(ctx, "the chat")
+    wait_offered(ctx, agent, "the chat")
+
+
+@given(parsers.re(rf"{NAME} is chatting with a customer after picking up the chat"))
+def given_chatting(ctx: ScenarioContext, who: str) -> None:
+    agent = agent_of(ctx, who)
+    start_customer_chat(ctx, "the chat")
+    wait_offered(ctx, agent, "the chat")
+    pick_up(ctx, agent, "the chat")
+    wait_connected(ctx, agent, "the chat")
+    wait_work_opened(ctx, agent, "the chat")
+
+
+@when(parsers.re(rf"(?:a|another) customer starts a chat in {QUEUE} in Salesforce"))
+def when_customer_chat(ctx: ScenarioContext, queue: str) -> None:
+    label = "the chat" if "the chat" not in ctx.chats else "the second chat"
+    start_customer_chat(ctx, label, queue)
+
+
+@given(parsers.re(rf"{WHOSE} client alerts {CHAT} (?:with its|as the same) Salesforce work item"))
+@then(parsers.re(rf"{WHOSE} client alerts {CHAT} (?:with its|as the same) Salesforce work item"))
+def then_client_alerts(ctx: ScenarioContext, whose: str, label: str) -> None:
+    agent = agent_of(ctx, whose)
+    conv, participant = wait_offered(ctx, agent, label)
+    chat = ctx.chat(label)
+    if "transfer_queue" in ctx.notes:
+        paired = ctx.notes["transfer_queue"]  # transferred to a queue: routed again from the paired queue
+    elif "sender" in ctx.notes:
+        return  # transferred to an agent: no queue routes it
+    else:
+        paired = next(q for q in ctx.queues.values() if q.salesforce_developer_name == chat.queue)
+    queue_id = (participant.get("queue") or {}).get("id")
+    if queue_id != paired.genesys_id:
+        raise AssertionError(f"{agent.label}'s alert for {label} comes from Genesys queue {queue_id}, not from "
+                             f"{paired.genesys_name} ({paired.genesys_id}), the queue paired with "
+                             f"{paired.salesforce_developer_name}, where the chat was put")
+
+
+@when(parsers.re(rf"{WHO} (?:clicks Pick Up|accepts the chat in (?:his|her) client)"))
+def when_pick_up(ctx: ScenarioContext, who: str) -> None:
+    pick_up(ctx, agent_of(ctx, who))
+
+
+@then(parsers.re(rf"the chat connects in (?:the|{WHOSE}) client"))
+def then_connects(ctx: ScenarioContext, whose: str | None = None) -> None:
+    agent = agent_of(ctx, whose) if whose else ctx.notes["subject"]
+    wait_connected(ctx, agent)
+
+
+@when(parsers.re(rf"{WHO} lets the alert time out"))
+def when_alert_times_out(ctx: ScenarioContext, who: str) -> None:
+    agent = agent_of(ctx, who)
+    cid, _, label = leg_of(ctx, agent)
+    _, participant = check_now(checks.leg_state(agent, cid, "alerting"), f"{label} to be alerting for {agent.label}")
+    seconds = (participant.get("alertingTimeoutMs") or 30_000) / 1000.0
+    ctx.platforms.genesys_control.advance_clock(seconds + 1.0)

@@ -1,0 +1,92 @@
+"""Resilience steps: the platforms misbehave on purpose (fault rules on the fakes), the connector must cope.
+
+Every fault acts on the whole world, so these scenarios run alone (`@exclusive`)."""
+
+from __future__ import annotations
+
+from pytest_bdd import given, parsers, then, when
+
+from harness import checks
+from harness.scenario import ScenarioContext
+from harness.waits import check_now, wait_until
+
+
+def _fired(ctx: ScenarioContext, control, rule_id: str) -> int:
+    rules = control.http.get("/_fake/faults")["faults"]
+    return next((r.get("fired", 0) for r in rules if r["id"] == rule_id), 0)
+
+
+@given(parsers.re(r"Genesys Cloud answers the next interaction the connector creates with 429 and Retry-After "
+                  r"(?P<seconds>\d+)"))
+def given_rate_limited(ctx: ScenarioContext, seconds: str) -> None:
+    rule = ctx.add_fault(ctx.platforms.genesys_control, {
+        "method": "POST", "path": "/api/v2/conversations/chats", "status": 429, "count": 1,
+        "headers": {"Retry-After": seconds},
+        "body": {"message": "Rate limit exceeded the maximum [300] requests within [60] seconds",
+                 "code": "too.many.requests", "status": 429}})
+    ctx.notes["fault"] = (ctx.platforms.genesys_control, rule["id"])
+
+
+@then(parsers.re(r"the connector retried the refused request"))
+def then_retried(ctx: ScenarioContext) -> None:
+    control, rule_id = ctx.notes["fault"]
+    fired = _fired(ctx, control, rule_id)
+    if not fired:
+        raise AssertionError("the 429 was never answered: the connector did not create the interaction through "
+                             "POST /api/v2/conversations/chats, so the retry could not be checked")
+
+
+@given(parsers.re(r"every token issued so far has expired on both platforms"))
+def given_tokens_expired(ctx: ScenarioContext) -> None:
+    for control in (ctx.platforms.genesys_control, ctx.platforms.salesforce_control):
+        control.add_fault({"action": "expire_tokens"})
+
+
+@given(parsers.re(r"Genesys Cloud closes the connector's notification socket"))
+def given_socket_closed(ctx: ScenarioContext) -> None:
+    ctx.notes["socket_closed_after"] = ctx.feed.last_seq()
+    ctx.add_fault(ctx.platforms.genesys_control, {"action": "close_socket", "path": "*", "count": 1})
+
+
+@then(parsers.re(r"the connector opens a notification socket again"))
+def then_socket_reopened(ctx: ScenarioContext) -> None:
+    since = ctx.notes["socket_closed_after"]
+
+    def reopened():
+        events = checks.journal_events(ctx, since, "genesys", "notifications.socket")
+        closed = [e for e in events if e["data"].get("action") == "closed"]
+        opened = [e for e in events if e["data"].get("action") == "opened" and closed
+                  and int(e["seq"]) > int(closed[0]["seq"])]
+        if not closed:
+            return False, "no notification socket has been closed yet"
+        return bool(opened), "the socket was closed and none has been opened since"
+
+    wait_until(reopened, "the connector to open its Genesys notification socket again")
+
+
+@given(parsers.re(r"Salesforce forgets the connector's streaming client"))
+def given_streaming_dropped(ctx: ScenarioContext) -> None:
+    ctx.platforms.salesforce_control.http.post("/_fake/streaming/drop", {})
+
+
+@when(parsers.re(r"the connector is restarted"))
+def when_restarted(ctx: ScenarioContext, omni_connector) -> None:
+    ctx.notes["restart_seconds"] = omni_connector.restart()
+
+
+@given(parsers.re(r"both platforms deliver every event twice"))
+def given_duplicates(ctx: ScenarioContext) -> None:
+    for control in (ctx.platforms.genesys_control, ctx.platforms.salesforce_control):
+        ctx.add_fault(control, {"action": "duplicate_event", "path": "*"})
+
+
+@then(parsers.re(r"there is exactly one work item for the chat"))
+def then_one_work_item(ctx: ScenarioContext) -> None:
+    chat = ctx.chat("the chat")
+    ctx.settle()
+
+    def single():
+        created = checks.agent_work_creations(ctx, chat)
+        return len(created) == 1, f"{len(created)} AgentWork records were created for it"
+
+    check_now(single, "exactly one AgentWork for the chat")

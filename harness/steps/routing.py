@@ -1,0 +1,86 @@
+"""Routing steps: an externally routed chat alerts the agent with its work item; a plain web chat stays in the
+client (seed introduction and step 2)."""
+
+from __future__ import annotations
+
+from pytest_bdd import parsers, then, when
+
+from harness import checks
+from harness.actors import work_item_of
+from harness.scenario import ScenarioContext
+from harness.waits import check_now, wait_until
+
+from .common import CHAT, WHO, WHOSE, agent_of
+
+
+@then(parsers.re(rf"{CHAT} waits for an agent in Salesforce with its routing request"))
+def then_routing_request(ctx: ScenarioContext, label: str) -> None:
+    chat = ctx.chat(label)
+    wait_until(checks.routing_request(ctx, chat, True), f"a PendingServiceRouting for {label} ({chat.work_item_id})")
+    wait_until(checks.transcript(ctx, chat, "Waiting"), f"the LiveChatTranscript of {label} to be Waiting")
+
+
+@then(parsers.re(r"no work item is created before (?:she|he) picks up"))
+def then_no_work_before_pickup(ctx: ScenarioContext) -> None:
+    agent = ctx.notes["subject"]
+    chat = ctx.chat(ctx.notes[("offer", agent.role)])
+    ctx.settle()
+
+    def none_yet():
+        works = checks.agent_works(ctx, chat)
+        created = checks.agent_work_creations(ctx, chat)
+        return not works and not created, (f"{len(created)} AgentWork record(s) were created for it" if created
+                                           else "no AgentWork exists for it")
+
+    check_now(none_yet, f"no AgentWork for the chat while it is only alerting in {agent.label}'s client")
+
+
+@when(parsers.re(r"a customer starts a web chat in the Web Chat Queue in Genesys Cloud"))
+def when_web_chat(ctx: ScenarioContext) -> None:
+    conv = ctx.platforms.genesys.create_web_chat(ctx.directory.web_chat_queue_id, {"customerName": "Web Visitor"})
+    ctx.web_chats["the web chat"] = conv["id"]
+
+
+@then(parsers.re(rf"{WHOSE} client alerts the web chat without a Salesforce work item"))
+def then_web_chat_alerts(ctx: ScenarioContext, whose: str) -> None:
+    agent = agent_of(ctx, whose)
+    cid = ctx.web_chats["the web chat"]
+    conv, participant = wait_until(checks.client_offers(agent, None, "alerting", conversation_id=cid),
+                                   f"{agent.label}'s client to alert the web chat {cid}")
+    if work_item_of(conv):
+        raise AssertionError(f"the web chat carries work item {work_item_of(conv)}; a plain web chat has none")
+    ctx.remember_leg(agent, "the web chat", cid, participant["id"])
+    ctx.notes[("offer", agent.role)] = "the web chat"
+
+
+@when(parsers.re(rf"{WHO} clicks Pick Up on the web chat"))
+def when_pick_up_web_chat(ctx: ScenarioContext, who: str) -> None:
+    agent = agent_of(ctx, who)
+    cid, pid = ctx.leg(agent, "the web chat")
+    agent.client.pick_up(cid, pid)
+
+
+@then(parsers.re(r"the web chat connects in the client"))
+def then_web_chat_connects(ctx: ScenarioContext) -> None:
+    agent = ctx.notes["subject"]
+    cid, _ = ctx.leg(agent, "the web chat")
+    wait_until(checks.leg_state(agent, cid, "connected"), f"the web chat to be connected in {agent.label}'s client")
+
+
+@then(parsers.re(r"no work item is created for (?:her|him) in Salesforce"))
+def then_no_work_for_web_chat(ctx: ScenarioContext) -> None:
+    agent = ctx.notes["subject"]
+    ctx.settle()
+
+    def nothing_in_salesforce():
+        works = agent.console.works()
+        created = [e for e in checks.journal_events(ctx, ctx.start_seq, "salesforce", "sobject.change")
+                   if e["data"].get("entity") == "AgentWork" and e["data"].get("changeType") == "CREATE"
+                   and (e["data"].get("record") or {}).get("UserId", "")[:15] == agent.person.salesforce_user_id[:15]]
+        tabs = [e for e in checks.journal_events(ctx, ctx.start_seq, "salesforce", "console.tab")
+                if (e["data"].get("userId") or "")[:15] == agent.person.salesforce_user_id[:15]]
+        ok = not works and not created and not tabs
+        return ok, (f"{len(created)} AgentWork record(s) created for {agent.role}, {len(works)} work item(s) in "
+                    f"the console, {len(tabs)} console tab change(s)")
+
+    check_now(nothing_in_salesforce, f"no work item for {agent.label} in Salesforce for the web chat")
