@@ -83,7 +83,8 @@ class Fake(ABC):
         self.urls = dict(urls)
 
     def decorate_response(self, response, correlation_id: str) -> None:
-        """Add platform headers to every response (e.g. Genesys `inin-correlation-id`)."""
+        """Add platform headers to every response (e.g. Genesys `inin-correlation-id`); none by default."""
+        return None
 
     def connector_env(self) -> dict[str, str]:
         """The connector environment variables this fake contributes (DESIGN §4.3), from its bound URLs."""
