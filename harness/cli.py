@@ -42,15 +42,20 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_certify(args: argparse.Namespace) -> int:
-    from .certify import certify, print_verdict
+    from .certify import EXIT_USAGE, certify, print_verdict
+    from .manifest import ManifestError
 
     def interrupted(*_):
         raise KeyboardInterrupt  # pytest then ends the session: the connector and the fakes are stopped
 
     signal.signal(signal.SIGTERM, interrupted)
-    outcome = certify(connector=args.connector, profile=args.profile, timeout=args.timeout, keyword=args.keyword,
-                      report_dir=args.report_dir, workers=args.workers, verbose=args.verbose,
-                      requirements=args.requirements)
+    try:
+        outcome = certify(connector=args.connector, profile=args.profile, timeout=args.timeout, keyword=args.keyword,
+                          report_dir=args.report_dir, workers=args.workers, verbose=args.verbose,
+                          requirements=args.requirements, manifest=args.manifest)
+    except ManifestError as exc:
+        print(f"omni-harness: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     print_verdict(outcome)
     return outcome.exit_code
 
@@ -71,22 +76,27 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workdir", help="folder for generated files (CA, sync settings); default a temp folder")
     serve.set_defaults(func=_cmd_serve)
 
-    from .certify import default_workers
+    from .certify import DEFAULT_REPORT_DIR, default_workers
 
     cert = sub.add_parser("certify", help="certify a connector: run the features against it and print the verdict",
                           description="Starts both fakes (TLS, ephemeral ports) and the connector, runs every "
                                       "selected scenario, prints the verdict per requirement. Exit status 0 only "
                                       "if every selected requirement passes.")
     cert.add_argument("--connector", metavar="CMD",
-                      help="command that starts the connector (default: the bundled reference connector)")
+                      help="command that starts the connector (default: the command of --manifest, else the bundled "
+                           "reference connector)")
+    cert.add_argument("--manifest", metavar="PATH",
+                      help="the connector's manifest: name, version, command, profiles, media (default: connector.yaml "
+                           "beside the connector); requirements it does not declare are reported \"not declared\"")
     cert.add_argument("--profile", choices=["core", "extended", "all"], default="extended",
                       help="core, extended (core + extended; default) or all (+ resilience)")
     cert.add_argument("--timeout", type=float, metavar="S", help="seconds each step waits (default 10)")
     cert.add_argument("-k", dest="keyword", metavar="EXPR", help="only scenarios matching this pytest -k expression")
     cert.add_argument("-r", "--requirement", dest="requirements", action="append", metavar="ID",
                       help="only the scenarios of this requirement (repeatable; e.g. -r PICK-2 -r END-3)")
-    cert.add_argument("--report-dir", metavar="DIR", help="write junit.xml, cucumber.json, summary.json, "
-                      "scenarios.json, journal.ndjson and connector.log here")
+    cert.add_argument("--report-dir", metavar="DIR", default=DEFAULT_REPORT_DIR,
+                      help="write junit.xml, cucumber.json, summary.json, report.html, journal.ndjson, connector.log "
+                           f"and scenarios.json here (default ./{DEFAULT_REPORT_DIR}/)")
     cert.add_argument("--workers", type=int, default=default_workers(), metavar="N",
                       help="scenarios run in parallel by N pytest-xdist workers (1 = in this process)")
     cert.add_argument("-v", "--verbose", action="store_true", help="pytest's verbose output as well")

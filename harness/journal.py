@@ -39,11 +39,16 @@ def _fields(record: dict[str, Any], names: Iterable[str]) -> str:
 
 def describe_entry(entry: dict[str, Any], harness_ids: set[str] | None = None) -> str:
     """One line per entry: sequence, time, platform, and what happened."""
-    data = entry.get("data", {}) or {}
     head = f"#{entry.get('seq')} {_time(entry)} {entry.get('source', ''):<10}"
+    return f"{head} {describe_what(entry, harness_ids)}"
+
+
+def describe_what(entry: dict[str, Any], harness_ids: set[str] | None = None) -> str:
+    """What happened in one entry, without its sequence, time and platform."""
+    data = entry.get("data", {}) or {}
     if entry.get("kind") == "request":
         who = "harness" if harness_ids and entry.get("correlationId") in harness_ids else _actor(data.get("actor"))
-        line = f"{head} {data.get('method')} {data.get('path')}"
+        line = f"{data.get('method')} {data.get('path')}"
         if data.get("query"):
             line += f"?{data['query']}"
         line += f" -> {data.get('status')} [{who}]"
@@ -57,13 +62,13 @@ def describe_entry(entry: dict[str, Any], harness_ids: set[str] | None = None) -
         detail = _fields(record, [f for f in ("Status", "UserId", "WorkItemId", "IsPushed", "IsTransfer",
                                                "ServicePresenceStatusId", "IsCurrentState", "OwnerId")
                                   if f in changed or data.get("changeType") in ("CREATE", "DELETE")])
-        return f"{head} {data.get('entity')} {data.get('changeType')} {data.get('recordId')} {detail}".rstrip()
+        return f"{data.get('entity')} {data.get('changeType')} {data.get('recordId')} {detail}".rstrip()
     if type_ == "conversation.changed":
-        return (f"{head} conversation {data.get('conversationId')} {data.get('change')} "
+        return (f"conversation {data.get('conversationId')} {data.get('change')} "
                 f"user={data.get('userId')} state={data.get('state')}"
                 + (f" disconnectType={data['disconnectType']}" if data.get("disconnectType") else ""))
     compact = {k: v for k, v in data.items() if k not in ("topics", "conversation", "record")}
-    return f"{head} {type_} {json.dumps(compact, separators=(',', ':'))[:200]}"
+    return f"{type_} {json.dumps(compact, separators=(',', ':'))[:200]}"
 
 
 def _actor(actor: Any) -> str:

@@ -151,6 +151,14 @@ class LeasePool:
         lock.acquire(exclusive=True)
         return Lease(self.slots[order[0]], web_chat, time.monotonic() - started, locks + [lock])
 
+    def try_lease(self) -> Lease | None:
+        """A free slot if there is one now, else None (never waits)."""
+        for slot in self.slots:
+            lock = FileLock(self.lock_dir / f"slot-{slot.index}.lock")
+            if lock.acquire(exclusive=True, blocking=False):
+                return Lease(slot, False, 0.0, [lock])
+        return None
+
 
 def worker_index() -> int:
     """pytest-xdist's worker number (gw3 -> 3); 0 outside xdist."""

@@ -5,8 +5,10 @@ controller) starts both fakes (TLS on, ephemeral ports) and the connector, empti
 the stack's description to the workers; each scenario leases its own agents and queues, so scenarios run
 in parallel against one connector.
 
-Options: `--connector CMD` (default: the bundled reference connector), `--profile core|extended|all`,
-`--timeout S` (the wait of each step; when pytest-timeout owns `--timeout`, its value is used).
+Options: `--connector CMD` (default: the manifest's command, else the bundled reference connector),
+`--manifest PATH` (default: the `connector.yaml` beside the connector), `--profile core|extended|all`,
+`--timeout S` (the wait of each step; when pytest-timeout owns `--timeout`, its value is used). Scenarios of
+requirements the manifest does not declare are skipped as "not declared".
 """
 
 from __future__ import annotations
@@ -27,22 +29,32 @@ import pytest
 
 from .connector import ConnectorNotReady, ConnectorProcess, parse_command
 from .lease import AGENTS_PER_SLOT, QUEUES_PER_SLOT, FileLock, Guard, worker_index
-from .requirements import REQUIREMENT_TAG, Profile, selected_profiles
-from .results import Outcome, Results, ScenarioResult, Verdict
+from .manifest import ManifestError, ManifestLookup, ManifestOrigin
+from .requirements import REQUIREMENT_TAG, Profile, catalogue, selected_profiles
+from .results import NOT_DECLARED_PROPERTY, Outcome, Results, ScenarioResult, Verdict
 from .stackinfo import StackInfo
 from .waits import DEFAULT_TIMEOUT, reset_scope, set_scope
 
 STEP_MODULES = ("harness.steps.common", "harness.steps.presence", "harness.steps.routing", "harness.steps.pickup",
-                "harness.steps.ending", "harness.steps.wrapup", "harness.steps.transfer", "harness.steps.resilience")
+                "harness.steps.ending", "harness.steps.wrapup", "harness.steps.transfer", "harness.steps.resilience",
+                "harness.steps.scale")
 FLAG_TAGS = {"exclusive": "runs alone: it moves the shared clock or changes the whole world",
              "webchat": "uses the one Genesys Web Chat Queue"}
 READY_TIMEOUT = 30.0
 
 CONTROLLER = pytest.StashKey["Controller"]()
 RUN_DIR = "omni_harness_run_dir"
+MANIFEST_INPUT = "omni_harness_manifest"  # the controller's manifest lookup, so every worker uses the same
 STACK_FILE = "stack.json"
 STARTUP_LOCK = "startup.lock"
 BDD_REPORT = "omni_bdd_report"
+RECORD = "omni_record"
+MANIFEST = pytest.StashKey[ManifestLookup]()
+# Carried from the workers to the controller, not meant for junit.xml's properties.
+INTERNAL_PROPERTIES = (BDD_REPORT, RECORD)
+# A scale scenario runs alone and takes every slot: at least this many, whatever the number of workers.
+SCALE_SLOTS = 4
+MARKS = {Verdict.PASSED: "PASS", Verdict.FAILED: "FAIL", Verdict.NOT_RUN: "----", Verdict.NOT_DECLARED: "n/d "}
 
 
 # -- options -----------------------------------------------------------------------------------------
@@ -58,7 +70,10 @@ def _timeout_option_taken(pluginmanager: pytest.PytestPluginManager) -> bool:
 def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
     group = parser.getgroup("omni-harness", "connector certification")
     group.addoption("--connector", dest="omni_connector", default=None, metavar="CMD",
-                    help="command that starts the connector (default: the bundled reference connector)")
+                    help="command that starts the connector (default: the manifest's command, else the bundled "
+                         "reference connector)")
+    group.addoption("--manifest", dest="omni_manifest", default=None, metavar="PATH",
+                    help="the connector's manifest (default: connector.yaml beside the connector)")
     group.addoption("--profile", dest="omni_profile", default="extended", choices=["core", "extended", "all"],
                     help="requirements to certify: core, extended (core + extended, default) or all")
     if not _timeout_option_taken(pluginmanager):
@@ -97,10 +112,55 @@ def pytest_configure(config: pytest.Config) -> None:
     for module in STEP_MODULES:
         if not config.pluginmanager.has_plugin(module):
             config.pluginmanager.import_plugin(module)
+    try:
+        manifest_lookup(config)
+    except ManifestError as exc:
+        raise pytest.UsageError(str(exc)) from None
     if not is_worker(config):
         controller = Controller(config)
         config.stash[CONTROLLER] = controller
         config.pluginmanager.register(controller, "omni-harness-controller")
+
+
+# -- the connector and its manifest -----------------------------------------------------------------------
+def manifest_lookup(config: pytest.Config) -> ManifestLookup:
+    """The run's manifest: `--manifest PATH`, else the connector.yaml beside the connector (read once)."""
+    if MANIFEST not in config.stash:
+        from .manifest import find, load
+
+        given = config.getoption("omni_manifest", None)
+        handed = getattr(config, "workerinput", {}).get(MANIFEST_INPUT)
+        if handed is not None:
+            origin, path, searched = json.loads(handed)
+            config.stash[MANIFEST] = ManifestLookup(ManifestOrigin(origin), load(path) if path else None,
+                                                    tuple(searched))
+        elif given:
+            config.stash[MANIFEST] = ManifestLookup(ManifestOrigin.GIVEN, load(given), (str(Path(given).resolve()),))
+        else:
+            config.stash[MANIFEST] = find(parse_command(config.getoption("omni_connector", None)))
+    return config.stash[MANIFEST]
+
+
+def connector_argv(config: pytest.Config) -> list[str]:
+    """`--connector`, else the command of a manifest given with `--manifest`, else the reference connector."""
+    explicit = config.getoption("omni_connector", None)
+    if explicit:
+        return parse_command(explicit)
+    lookup = manifest_lookup(config)
+    if lookup.origin is ManifestOrigin.GIVEN and lookup.manifest is not None and lookup.manifest.command:
+        return lookup.manifest.argv()
+    return parse_command(None)
+
+
+def not_declared_reason(lookup: ManifestLookup, requirements: list[str]) -> str | None:
+    """Why a scenario of these requirements is not run for this connector (None: it is declared)."""
+    cat = catalogue()
+    known = [cat[r] for r in requirements if r in cat]
+    if lookup.manifest is None or not known or any(lookup.declares(r) for r in known):
+        return None
+    m = lookup.manifest
+    return (f"not declared: {', '.join(r.id for r in known)} ({known[0].profile}) is outside what {m.name} "
+            f"{m.version} declares (profiles {', '.join(map(str, m.profiles))}; media {', '.join(m.media)})")
 
 
 # -- tags, selection -----------------------------------------------------------------------------------
@@ -139,6 +199,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     wanted = {p.value for p in selected_profiles(config.getoption("omni_profile"))}
     only = {rid.strip() for value in config.getoption("omni_requirements") or [] for rid in value.split(",")
             if rid.strip()}
+    lookup = manifest_lookup(config)
     keep, drop = [], []
     for item in items:
         template = scenario_of(item)
@@ -153,6 +214,11 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         item.extra_keyword_matches.update(item_requirements(item))
         item.user_properties += [("requirements", ",".join(item_requirements(item))), ("profile", profile or ""),
                                  ("scenario", template.name), ("feature", template.feature.name)]
+        reason = not_declared_reason(lookup, item_requirements(item))
+        if reason:
+            # Skipped before its fixtures: no lease, no step, and reported "not declared", never "passed".
+            item.add_marker(pytest.mark.skip(reason=reason))
+            item.user_properties.append((NOT_DECLARED_PROPERTY, reason))
         keep.append(item)
     # Run-alone scenarios first: at the start nothing else is running yet, so they wait for nobody.
     keep.sort(key=lambda item: item.get_closest_marker("exclusive") is None)
@@ -192,7 +258,12 @@ def restore_bdd_report(report: pytest.TestReport) -> None:
 
 def pytest_bdd_step_error(request: pytest.FixtureRequest, feature: Any, scenario: Any, step: Any, step_func: Any,
                           step_func_args: Any, exception: Exception) -> None:
-    request.node.user_properties.append(("failed_step", f"{step.keyword} {step.name}"))
+    from .waits import expectation_of
+
+    expected, seen = expectation_of(exception)
+    request.node.user_properties += [("failed_step", f"{step.keyword} {step.name}"),
+                                     ("failed_expectation", expected or f"{step.keyword} {step.name}"),
+                                     ("failed_seen", seen)]
 
 
 # -- the controller: stack, connector, results ---------------------------------------------------------
@@ -208,6 +279,7 @@ class Controller:
         report = config.getoption("omni_report_dir")
         self.report_dir = Path(report) if report else None
         self.results = Results()
+        self.manifest = manifest_lookup(config)
         self.stack: Any = None
         self.info: StackInfo | None = None
         self.connector: ConnectorProcess | None = None
@@ -217,6 +289,7 @@ class Controller:
         self.coordinator: Any = None
         self._thread: threading.Thread | None = None
         self._startup_lock = FileLock(self.run_dir / STARTUP_LOCK)
+        self._reported = False
 
     # pytest hooks ----------------------------------------------------------------------------------
     @pytest.hookimpl(tryfirst=True)
@@ -229,11 +302,16 @@ class Controller:
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
         node.workerinput[RUN_DIR] = str(self.run_dir)
+        m = self.manifest
+        node.workerinput[MANIFEST_INPUT] = json.dumps([str(m.origin), str(m.manifest.path) if m.manifest else None,
+                                                       list(m.searched)])
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         restore_bdd_report(report)
         result = self.results.add(report)
+        # What only the controller needs stays out of junit.xml (its reporter reads the properties after this).
+        report.user_properties = [(k, v) for k, v in report.user_properties or [] if k not in INTERNAL_PROPERTIES]
         if result is not None and self.config.getoption("omni_progress"):
             self._progress(result)
 
@@ -254,7 +332,7 @@ class Controller:
             tr.write_line(self.startup_error)
         tr.write_sep("=", "verdict per requirement")
         for v in self.results.verdicts().values():
-            mark = {Verdict.PASSED: "PASS", Verdict.FAILED: "FAIL", Verdict.NOT_RUN: "----"}[v.verdict]
+            mark = MARKS[v.verdict]
             tr.write_line(f"{mark}  {v.id:<9} {v.statement}", green=v.verdict is Verdict.PASSED,
                           red=v.verdict is Verdict.FAILED)
 
@@ -321,6 +399,8 @@ class Controller:
         from fakes.runner import start_stack
 
         slots = self.slots()
+        if self.runs_scale():
+            slots = max(slots, SCALE_SLOTS)
         world = World(seed=0, agents=slots * AGENTS_PER_SLOT, queues=slots * QUEUES_PER_SLOT)
         self.stack = start_stack(world, tls=True, workdir=self.run_dir / "stack")
         self.info = StackInfo.from_stack(self.stack, self.run_dir)
@@ -328,8 +408,7 @@ class Controller:
         self.info.write_sync_settings()
         self.timings["stack"] = time.monotonic() - t0
         log_dir = self.report_dir or self.run_dir
-        self.connector = ConnectorProcess(self.config.getoption("omni_connector"), self.info.env,
-                                          log_dir / "connector.log")
+        self.connector = ConnectorProcess(connector_argv(self.config), self.info.env, log_dir / "connector.log")
         from .control import FakeControl
 
         control = FakeControl(self.info.genesys_url, self.info.verify)
@@ -352,6 +431,14 @@ class Controller:
             control.close()
         self.timings["startup"] = time.monotonic() - t0
         self.timings["ready_at"] = time.monotonic() - self.created
+
+    def runs_scale(self) -> bool:
+        """Whether a scale scenario may run: selected, and declared by the connector (it takes a bigger pool)."""
+        if Profile.SCALE not in selected_profiles(self.config.getoption("omni_profile")):
+            return False
+        scale = [r for r in catalogue().values() if r.profile is Profile.SCALE]
+        only = {rid.strip() for value in self.config.getoption("omni_requirements") or [] for rid in value.split(",")}
+        return any((not only or r.id in only) and self.manifest.declares(r) for r in scale)
 
     def restart_connector(self) -> float:
         """Stops the connector and starts it again with the same environment and state folder (RES-5)."""
@@ -378,13 +465,14 @@ class Controller:
             self.connector.stop()
             self.connector = None
             self.timings["connector_stop"] = time.monotonic() - t0
-        if self.stack is not None:
-            try:
-                if self.report_dir is not None:
-                    t0 = time.monotonic()
-                    self.write_reports()
-                    self.timings["reports"] = time.monotonic() - t0
-            finally:
+        try:
+            if self.report_dir is not None and self._thread is not None and not self._reported:
+                self._reported = True
+                t0 = time.monotonic()
+                self.write_reports()
+                self.timings["reports"] = time.monotonic() - t0
+        finally:
+            if self.stack is not None:
                 t0 = time.monotonic()
                 self.stack.stop()
                 self.stack = None
@@ -396,7 +484,8 @@ class Controller:
         write_run_reports(self, self.report_dir)
 
     def _progress(self, result: ScenarioResult) -> None:
-        mark = {Outcome.PASSED: "PASS", Outcome.FAILED: "FAIL", Outcome.ERROR: "ERR ", Outcome.SKIPPED: "SKIP"}
+        mark = {Outcome.PASSED: "PASS", Outcome.FAILED: "FAIL", Outcome.ERROR: "ERR ", Outcome.SKIPPED: "SKIP",
+                Outcome.NOT_DECLARED: "n/d "}
         line = (f"{mark[result.outcome]}  {result.duration:5.1f} s  {','.join(result.requirements):<18} "
                 f"{result.feature}: {result.name}")
         tr = self.config.pluginmanager.getplugin("terminalreporter")
@@ -468,12 +557,13 @@ def ctx(request: pytest.FixtureRequest, omni_stack: StackInfo, omni_platforms, o
     guard = Guard(Path(omni_stack.run_dir) / "locks")
     with guard.hold(exclusive):
         lease = omni_pool.lease(web_chat=web_chat)
+        context = None
         try:
             record = ScenarioRecord(item.nodeid, template.name if template else item.name,
                                     template.feature.name if template else "", item_requirements(item),
                                     item_profile(item) or "")
             omni_platforms.tagger.sent.clear()
-            context = ScenarioContext(omni_platforms, lease, record, step_timeout(request.config))
+            context = ScenarioContext(omni_platforms, lease, record, step_timeout(request.config), pool=omni_pool)
             context.prepare()
             token = set_scope(context)
             try:
@@ -483,8 +573,10 @@ def ctx(request: pytest.FixtureRequest, omni_stack: StackInfo, omni_platforms, o
                 try:
                     context.cleanup()
                 finally:
-                    item.user_properties.append(("omni_record", json.dumps(record.to_json())))
+                    item.user_properties.append((RECORD, json.dumps(record.to_json())))
         finally:
+            if context is not None:
+                context.release_extra_slots()
             lease.release()
 
 
@@ -536,4 +628,4 @@ def _omni_scenario(request: pytest.FixtureRequest) -> None:
 
 
 def connector_command(config: pytest.Config) -> str:
-    return shlex.join(parse_command(config.getoption("omni_connector")))
+    return shlex.join(connector_argv(config))

@@ -1,49 +1,154 @@
-"""Run artefacts in the report folder: summary.json, scenarios.json and journal.ndjson tagged by scenario.
+"""The report folder of a certification: summary.json, scenarios.json, journal.ndjson and report.html.
 
-(junit.xml and cucumber.json come from pytest and pytest-bdd; connector.log is written there directly.)
+junit.xml and cucumber.json come from pytest and pytest-bdd, and connector.log is written there by the connector
+process; this module writes the rest once the scenarios are over (DESIGN §4.6). summary.json follows
+contracts/report.schema.json.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import shlex
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .journal import mentions
-from .results import Verdict
+from .manifest import SUITE_MEDIA, ManifestLookup
+from .requirements import selected_profiles
+from .results import RequirementVerdict, Verdict, certified
 
 if TYPE_CHECKING:
     from .plugin import Controller
 
+SCHEMA_VERSION = 1
+SCHEMA_FILE = "report.schema.json"
+JUNIT, CUCUMBER, SUMMARY, HTML, JOURNAL, CONNECTOR_LOG, SCENARIOS = (
+    "junit.xml", "cucumber.json", "summary.json", "report.html", "journal.ndjson", "connector.log", "scenarios.json")
+ARTEFACTS = (JUNIT, CUCUMBER, SUMMARY, HTML, JOURNAL, CONNECTOR_LOG, SCENARIOS)
+WARNING_BODY_CHARS = 2000  # the evidence of a warning keeps this much of each body
+
 
 def features_hash() -> str:
-    from .features import feature_files
+    from .features import feature_files, features_root
 
+    root = features_root()
     digest = hashlib.sha256()
     for path in feature_files():
-        digest.update(path.name.encode())
+        digest.update(path.relative_to(root).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
-def summary(controller: Controller) -> dict[str, Any]:
-    from .plugin import connector_command
+def schema_path() -> Path:
+    import contracts
 
-    verdicts = controller.results.verdicts()
-    overall = bool(verdicts) and not controller.startup_error and all(
-        v.verdict is Verdict.PASSED for v in verdicts.values())
+    return Path(contracts.ROOT) / SCHEMA_FILE
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _counts(verdicts: dict[str, RequirementVerdict]) -> dict[str, int]:
+    values = [v.verdict for v in verdicts.values()]
+    return {"passed": values.count(Verdict.PASSED), "failed": values.count(Verdict.FAILED),
+            "notRun": values.count(Verdict.NOT_RUN), "notDeclared": values.count(Verdict.NOT_DECLARED)}
+
+
+def _connector(command: list[str], lookup: ManifestLookup | None) -> dict[str, Any]:
+    m = lookup.manifest if lookup is not None else None
     return {
+        "command": shlex.join(command),
+        "name": m.name if m else None,
+        "version": m.version if m else None,
+        "manifest": {
+            "origin": str(lookup.origin) if lookup is not None else "missing",
+            "path": str(m.path) if m else None,
+            "searched": list(lookup.searched) if lookup is not None else [],
+            "command": m.command if m else None,
+            "profiles": [str(p) for p in m.profiles] if m else None,
+            "media": list(m.media) if m else None,
+        },
+    }
+
+
+def _notes(controller: Controller, verdicts: dict[str, RequirementVerdict], lookup: ManifestLookup | None,
+           command: list[str]) -> list[str]:
+    notes = []
+    if lookup is not None:
+        notes.append(lookup.note)
+        m = lookup.manifest
+        if m is not None and m.command and controller.config.getoption("omni_connector", None) and \
+                shlex.split(m.command)[1:] != command[1:]:
+            notes.append(f"The connector was started as `{shlex.join(command)}`, not as its manifest's command "
+                         f"`{m.command}`.")
+        if m is not None and SUITE_MEDIA not in m.media:
+            notes.append(f"The suite certifies {SUITE_MEDIA} media, which the manifest does not declare: nothing "
+                         "was certified.")
+    undeclared = [v.id for v in verdicts.values() if v.verdict is Verdict.NOT_DECLARED]
+    if undeclared:
+        notes.append(f"Not declared by the connector, so not run and not counted: {', '.join(undeclared)}.")
+    optional = [v.id for v in verdicts.values() if not v.required and v.verdict is Verdict.FAILED]
+    if optional:
+        notes.append(f"Failed, but not required for certification: {', '.join(optional)}.")
+    return notes
+
+
+def _traceability() -> dict[str, Any]:
+    from .traceability import check
+
+    try:
+        result = check()
+    except Exception as exc:  # the report must still be written; the problem is said in it
+        return {"ok": False, "problems": [f"the traceability check could not run: {type(exc).__name__}: {exc}"]}
+    return {"ok": result.ok, "problems": result.problems}
+
+
+def summary(controller: Controller, scenarios: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """summary.json without its warnings (they need the journal): see contracts/report.schema.json."""
+    from .plugin import connector_argv
+
+    config = controller.config
+    verdicts = controller.results.verdicts()
+    lookup = getattr(controller, "manifest", None)
+    command = connector_argv(config)
+    overall = certified(verdicts) and not controller.startup_error
+    measurements: dict[str, dict[str, Any]] = {}
+    for s in scenarios or []:
+        metrics = (s.get("record") or {}).get("metrics") or {}
+        for rid in s.get("requirements", []) if metrics else []:
+            measurements.setdefault(rid, {}).update(metrics)
+    requirements = []
+    for v in verdicts.values():
+        item = v.to_json()
+        if v.id in measurements:
+            item["measurements"] = measurements[v.id]
+        requirements.append(item)
+    profile = config.getoption("omni_profile")
+    keyword = config.getoption("keyword", None) or None
+    only = [r.strip() for value in config.getoption("omni_requirements") or [] for r in value.split(",") if r.strip()]
+    return {
+        "schemaVersion": SCHEMA_VERSION,
         "harnessVersion": __version__,
+        "generatedAt": _now(),
         "featuresHash": features_hash(),
-        "connector": {"command": connector_command(controller.config)},
-        "profile": controller.config.getoption("omni_profile"),
-        "media": "chat",
+        "connector": _connector(command, lookup),
+        "profile": profile,
+        "profiles": [str(p) for p in selected_profiles(profile)],
+        "selection": {"requirements": only, "keyword": keyword},
+        "media": SUITE_MEDIA,
         "startupError": controller.startup_error,
         "timings": {k: round(v, 3) for k, v in controller.timings.items()},
-        "requirements": [v.to_json() for v in verdicts.values()],
+        "requirements": requirements,
+        "counts": _counts(verdicts),
         "verdict": "passed" if overall else "failed",
+        "warnings": [],
+        "notes": _notes(controller, verdicts, lookup, command),
+        "traceability": _traceability(),
+        "artefacts": list(ARTEFACTS),
     }
 
 
@@ -60,6 +165,15 @@ def tag_journal(entries: list[dict[str, Any]], scenarios: list[dict[str, Any]]) 
         entry["scenarios"] = [nodeid for start, end, nodeid, harness, ids in windows
                               if start < seq <= end and (entry.get("correlationId") in harness or mentions(entry, ids))]
     return entries
+
+
+def _clip(body: Any) -> Any:
+    if body is None:
+        return None
+    text = body if isinstance(body, str) else json.dumps(body, separators=(",", ":"))
+    if len(text) <= WARNING_BODY_CHARS:
+        return body
+    return text[:WARNING_BODY_CHARS] + f"... ({len(text)} characters)"
 
 
 def refused_requests(entries: list[dict[str, Any]], scenarios: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -81,9 +195,11 @@ def refused_requests(entries: list[dict[str, Any]], scenarios: list[dict[str, An
                 isinstance(actor, dict) and actor.get("kind") == "console"):
             continue  # an agent's own client or console: the harness
         out.append({"seq": entry.get("seq"), "time": entry.get("time"), "platform": entry.get("source"),
-                    "method": data.get("method"), "path": data.get("path"), "status": data.get("status"),
-                    "response": data.get("responseBody"), "scenarios": entry.get("scenarios", []),
-                    "injectedFault": data.get("fault"),
+                    "method": data.get("method"), "path": data.get("path"), "query": data.get("query") or "",
+                    "status": data.get("status"), "correlationId": entry.get("correlationId") or "",
+                    "actor": actor if isinstance(actor, str | dict) else None,
+                    "request": _clip(data.get("requestBody")), "response": _clip(data.get("responseBody")),
+                    "scenarios": entry.get("scenarios", []), "injectedFault": data.get("fault"),
                     "duringCleanup": any(int(entry.get("seq", 0)) > cleanup_from.get(n, 1 << 62)
                                          for n in entry.get("scenarios", []))})
     return out
@@ -93,15 +209,54 @@ def path_is_control(path: str) -> bool:
     return path.startswith("/_fake/")
 
 
-def write_run_reports(controller: Controller, directory: Path) -> None:
+def polish_junit(path: Path) -> None:
+    """Names each test case of junit.xml after its scenario, as a CI page should show it: the feature as the
+    class, "[ids] scenario" as the name (pytest names them after the generated test functions)."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        tree = ET.parse(path)
+    except (OSError, ET.ParseError):
+        return
+    root = tree.getroot()
+    if root.tag == "testsuites":
+        root.set("name", "omni-harness")
+    for case in root.iter("testcase"):
+        props = {p.get("name"): p.get("value") for p in case.iter("property")}
+        if props.get("scenario"):
+            case.set("classname", props.get("feature") or case.get("classname", ""))
+            case.set("name", f"[{props.get('requirements', '')}] {props['scenario']}")
+    tree.write(path, encoding="utf-8", xml_declaration=True)
+
+
+def clear_artefacts(directory: Path) -> None:
+    """Removes what an earlier run left under the artefact names, so no file of another run is mistaken for
+    this one's (only those names: nothing else in the folder is touched)."""
+    for name in ARTEFACTS:
+        try:
+            (directory / name).unlink()
+        except FileNotFoundError:
+            pass
+
+
+def write_run_reports(controller: Controller, directory: Path) -> dict[str, Any]:
+    """Writes summary.json, scenarios.json, journal.ndjson and report.html; answers the summary."""
+    from .html_report import render
+
     directory.mkdir(parents=True, exist_ok=True)
     scenarios = [r.to_json() for r in controller.results.scenarios.values()]
     entries = [e.to_json() for e in controller.stack.world.journal.since(0)] if controller.stack is not None else []
     tag_journal(entries, scenarios)
-    report = summary(controller)
+    report = summary(controller, scenarios)
     report["warnings"] = refused_requests(entries, scenarios)
-    (directory / "summary.json").write_text(json.dumps(report, indent=2))
-    (directory / "scenarios.json").write_text(json.dumps(scenarios, indent=2))
-    with open(directory / "journal.ndjson", "w") as fh:
+    (directory / SUMMARY).write_text(json.dumps(report, indent=2))
+    (directory / SCENARIOS).write_text(json.dumps(scenarios, indent=2))
+    with open(directory / JOURNAL, "w") as fh:
         for entry in entries:
             fh.write(json.dumps(entry, separators=(",", ":")) + "\n")
+    log = directory / CONNECTOR_LOG
+    if not log.exists():  # the connector never started (the fakes did not): say so where its log would be
+        log.write_text("--- omni-harness: the connector was not started"
+                       + (f": {controller.startup_error}\n" if controller.startup_error else "\n"))
+    (directory / HTML).write_text(render(report, scenarios, entries))
+    return report

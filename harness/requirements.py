@@ -1,15 +1,23 @@
-"""The requirement catalogue (DESIGN §4.4): ids, profiles, statements, sources; `contracts/requirements.yaml` wins
-when it exists."""
+"""The requirement catalogue (DESIGN §4.4), read from `contracts/requirements.yaml`, its only source.
+
+The catalogue lists every requirement (id, profile, statement, source in the seed article, whether it is required
+for certification) and maps the seed article, passage by passage, to the requirements that encode it.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 REQUIREMENT_TAG = re.compile(r"^[A-Z]+-\d+$")
+EXPECTED = "expected"  # the source of a requirement users expect but the article does not document
+CATALOGUE_FILE = "requirements.yaml"
+LIST_NUMBER = re.compile(r"^\s*\d+\.\s+", re.MULTILINE)
 
 
 class Profile(StrEnum):
@@ -19,6 +27,20 @@ class Profile(StrEnum):
     SCALE = "scale"
 
 
+class PassageKind(StrEnum):
+    TITLE = "title"
+    SCOPE = "scope"
+    PARAGRAPH = "paragraph"
+    STEP = "step"
+    NOTE = "note"
+    CAPTION = "caption"
+    HEADING = "heading"
+    REFERENCE = "reference"
+
+
+# Passages that may state no behaviour (they must say why); every other kind must map to a requirement.
+INFORMATIVE_KINDS = frozenset({PassageKind.TITLE, PassageKind.SCOPE, PassageKind.HEADING, PassageKind.REFERENCE})
+
 # What `--profile` selects: each profile includes the ones before it.
 PROFILE_SELECTION: dict[str, tuple[Profile, ...]] = {
     "core": (Profile.CORE,),
@@ -27,84 +49,172 @@ PROFILE_SELECTION: dict[str, tuple[Profile, ...]] = {
 }
 
 
+class CatalogueError(ValueError):
+    """contracts/requirements.yaml is missing or malformed; the message names the file and the entry."""
+
+
 @dataclass(frozen=True)
 class Requirement:
     id: str
     profile: Profile
     statement: str
     source: str
+    quote: str = ""
+    required: bool = True
+    reason: str = ""  # why a requirement is not required for certification
+
+    @property
+    def sources(self) -> list[str]:
+        """The article passages it encodes (empty for an expected, undocumented behaviour)."""
+        if self.source.strip() == EXPECTED:
+            return []
+        return [s.strip() for s in self.source.split(",") if s.strip()]
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id, "profile": str(self.profile), "statement": self.statement,
+                               "source": self.source, "required": self.required}
+        if self.quote:
+            out["quote"] = self.quote
+        if self.reason:
+            out["reason"] = self.reason
+        return out
 
 
-_BUILTIN = (
-    Requirement("PRES-1", Profile.CORE, "Going On Queue in the client sets the Omni-Channel status Online.", "step 1"),
-    Requirement("ROUTE-1", Profile.CORE, "An externally routed chat alerts an On Queue agent in the client and "
-                "carries its Salesforce work item.", "step 2"),
-    Requirement("ROUTE-2", Profile.CORE, "A plain web chat stays in the client: no Salesforce work item.",
-                "introduction"),
-    Requirement("PICK-1", Profile.CORE, "Pick Up connects the chat in the client.", "step 2"),
-    Requirement("PICK-2", Profile.CORE, "Pick Up makes Omni-Channel generate the work item for that agent and open "
-                "it in the console.", "step 2"),
-    Requirement("END-1", Profile.CORE, "Disconnect in the client closes the work item.", "step 4"),
-    Requirement("END-2", Profile.CORE, "Closing the work item in Salesforce disconnects the client.", "step 4"),
-    Requirement("END-3", Profile.CORE, "While the chat window stays open the interaction stays and no new chat is "
-                "routed; closing it disconnects and routing resumes.", "step 4, note"),
-    Requirement("WRAP-1", Profile.CORE, "The wrap-up window opens automatically after the disconnect.", "step 5"),
-    Requirement("WRAP-2", Profile.CORE, "A wrap-up code and Done record the code and make the agent routable; a "
-                "code outside the queue's list is refused.", "step 5"),
-    Requirement("XFER-1", Profile.CORE, "The client cannot transfer an externally routed chat; nothing changes.",
-                "Transfer"),
-    Requirement("XFER-2", Profile.CORE, "A transfer to an agent in Salesforce: when the receiver accepts, the "
-                "sender's work item is disconnected and the sender's client leg ends.", "Transfer"),
-    Requirement("XFER-3", Profile.CORE, "A transfer to a queue in Salesforce routes the chat again.", "Transfer"),
-    Requirement("ACCEPT-1", Profile.CORE, "The receiver's client alerts the transferred chat as the same Salesforce "
-                "work item.", "Accept"),
-    Requirement("ACCEPT-2", Profile.CORE, "Accepting the alert starts the conversation for the receiver.", "Accept"),
-    Requirement("PRES-2", Profile.EXTENDED, "Leaving On Queue leaves Omni-Channel Online.", "expected"),
-    Requirement("PICK-3", Profile.EXTENDED, "An alert that times out makes the agent NOT_RESPONDING and routes the "
-                "chat to another agent; the first agent gets no work item.", "expected"),
-    Requirement("XFER-4", Profile.EXTENDED, "When the receiver declines or lets the alert time out, the sender keeps "
-                "the chat.", "expected"),
-    Requirement("RES-1", Profile.RESILIENCE, "429 with Retry-After is retried.", "expected"),
-    Requirement("RES-2", Profile.RESILIENCE, "An expired or revoked token is renewed.", "expected"),
-    Requirement("RES-3", Profile.RESILIENCE, "A dropped notification socket or expired channel is recovered.",
-                "expected"),
-    Requirement("RES-4", Profile.RESILIENCE, "A streaming 403::Unknown client or drop re-handshakes with replay; no "
-                "event is lost.", "expected"),
-    Requirement("RES-5", Profile.RESILIENCE, "A connector restart mid-chat loses nothing.", "expected"),
-    Requirement("RES-6", Profile.RESILIENCE, "A duplicate event delivery creates no duplicate work item.", "expected"),
-    Requirement("SCALE-1", Profile.SCALE, "Many agents and concurrent chats: every flow completes.", "expected"),
-)
+@dataclass(frozen=True)
+class Passage:
+    """One passage of the seed article: a step, a note, a paragraph, a caption, a heading..."""
+
+    id: str
+    kind: PassageKind
+    text: str
+    requirements: tuple[str, ...] = ()
+    informative: str = ""  # why it maps to no requirement (title, heading, scope, reference only)
+
+
+@dataclass(frozen=True)
+class Article:
+    title: str
+    passages: tuple[Passage, ...]
+    words_sha256: str = ""
+
+    def passage(self, pid: str) -> Passage | None:
+        return next((p for p in self.passages if p.id == pid), None)
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    requirements: dict[str, Requirement]
+    article: Article
+    path: Path | None = None
+    profiles: dict[str, str] = field(default_factory=dict)
+
+
+def catalogue_path() -> Path:
+    import contracts
+
+    return Path(contracts.ROOT) / CATALOGUE_FILE
+
+
+def words(text: str) -> str:
+    """The words of a text in order: list numbers dropped, whitespace collapsed (to compare passages with the article)."""
+    return " ".join(LIST_NUMBER.sub("", text).split())
+
+
+def words_sha256(text: str) -> str:
+    return hashlib.sha256(words(text).encode()).hexdigest()
+
+
+def _text(item: dict[str, Any], key: str, where: str, *, required: bool = True) -> str:
+    value = item.get(key)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or not value.strip():
+        raise CatalogueError(f"{where}: `{key}` must be a non-empty string, not {value!r}")
+    return " ".join(value.split())
+
+
+def _requirement(item: Any, where: str) -> Requirement:
+    if not isinstance(item, dict):
+        raise CatalogueError(f"{where}: expected a mapping, not {item!r}")
+    rid = _text(item, "id", where)
+    where = f"{where} ({rid})"
+    if not REQUIREMENT_TAG.match(rid):
+        raise CatalogueError(f"{where}: `id` must be upper-case letters, a dash and a number")
+    try:
+        profile = Profile(str(item.get("profile", "")).lower())
+    except ValueError:
+        raise CatalogueError(f"{where}: `profile` must be one of {', '.join(p.value for p in Profile)}") from None
+    required = item.get("required")
+    if not isinstance(required, bool):
+        raise CatalogueError(f"{where}: `required` must be true or false")
+    reason = _text(item, "reason", where, required=not required)
+    return Requirement(rid, profile, _text(item, "statement", where), _text(item, "source", where),
+                       _text(item, "quote", where, required=False), required, reason)
+
+
+def _passage(item: Any, where: str) -> Passage:
+    if not isinstance(item, dict):
+        raise CatalogueError(f"{where}: expected a mapping, not {item!r}")
+    pid = _text(item, "id", where)
+    where = f"{where} ({pid})"
+    try:
+        kind = PassageKind(str(item.get("kind", "")))
+    except ValueError:
+        raise CatalogueError(f"{where}: `kind` must be one of {', '.join(k.value for k in PassageKind)}") from None
+    ids = item.get("requirements") or []
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        raise CatalogueError(f"{where}: `requirements` must be a list of requirement ids")
+    return Passage(pid, kind, _text(item, "text", where), tuple(ids),
+                   _text(item, "informative", where, required=False))
+
+
+def load_catalogue(path: str | Path) -> Catalogue:
+    """Reads and checks the shape of a catalogue file (the cross-checks are `harness.traceability`'s)."""
+    path = Path(path)
+    try:
+        import yaml
+
+        data = yaml.safe_load(path.read_text())
+    except OSError as exc:
+        raise CatalogueError(f"{path}: cannot read the requirement catalogue: {exc}") from exc
+    except Exception as exc:  # yaml.YAMLError, with its line and column
+        raise CatalogueError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("requirements"), list):
+        raise CatalogueError(f"{path}: expected a mapping with a `requirements` list")
+    requirements: dict[str, Requirement] = {}
+    for index, item in enumerate(data["requirements"]):
+        req = _requirement(item, f"{path}: requirements[{index}]")
+        if req.id in requirements:
+            raise CatalogueError(f"{path}: requirement {req.id} is listed twice")
+        requirements[req.id] = req
+    article = data.get("article") or {}
+    if not isinstance(article, dict) or not isinstance(article.get("passages"), list):
+        raise CatalogueError(f"{path}: expected an `article` with a `passages` list (the seed article's map)")
+    passages = tuple(_passage(p, f"{path}: article.passages[{i}]") for i, p in enumerate(article["passages"]))
+    seen: set[str] = set()
+    for p in passages:
+        if p.id in seen:
+            raise CatalogueError(f"{path}: passage {p.id!r} is listed twice")
+        seen.add(p.id)
+    profiles = data.get("profiles") or {}
+    return Catalogue(requirements, Article(str(article.get("title", "")), passages,
+                                           str(article.get("wordsSha256", ""))), path,
+                     {str(k): str(v) for k, v in profiles.items()} if isinstance(profiles, dict) else {})
 
 
 @cache
+def load() -> Catalogue:
+    """The catalogue shipped in `contracts/requirements.yaml` (read once)."""
+    return load_catalogue(catalogue_path())
+
+
 def catalogue() -> dict[str, Requirement]:
-    """Requirement by id, from `contracts/requirements.yaml` when present, else the built-in list above."""
-    out = {r.id: r for r in _BUILTIN}
-    try:
-        import contracts
+    """Requirement by id, in catalogue order."""
+    return load().requirements
 
-        path = Path(contracts.ROOT) / "requirements.yaml"
-    except ImportError:
-        return out
-    if not path.exists():
-        return out
-    import yaml
 
-    data = yaml.safe_load(path.read_text()) or {}
-    items = data.get("requirements", data) if isinstance(data, dict) else data
-    if isinstance(items, dict):
-        items = [dict(v, id=k) for k, v in items.items()]
-    for item in items or []:
-        if not isinstance(item, dict) or "id" not in item:
-            continue
-        try:
-            profile = Profile(str(item.get("profile", "core")).lower())
-        except ValueError:
-            continue
-        base = out.get(item["id"])
-        out[item["id"]] = Requirement(item["id"], profile, item.get("statement") or (base.statement if base else ""),
-                                      str(item.get("source") or (base.source if base else "")))
-    return out
+def article() -> Article:
+    return load().article
 
 
 def selected_profiles(profile: str) -> tuple[Profile, ...]:

@@ -15,12 +15,17 @@ class Outcome(StrEnum):
     FAILED = "failed"
     ERROR = "error"  # set-up or clean-up failed
     SKIPPED = "skipped"
+    NOT_DECLARED = "not declared"  # outside what the connector's manifest declares: not run
 
 
 class Verdict(StrEnum):
     PASSED = "passed"
     FAILED = "failed"
     NOT_RUN = "not run"
+    NOT_DECLARED = "not declared"  # never "passed": the connector does not claim it, and it does not count
+
+
+NOT_DECLARED_PROPERTY = "not_declared"
 
 
 @dataclass
@@ -34,6 +39,8 @@ class ScenarioResult:
     duration: float = 0.0
     message: str = ""
     failed_step: str = ""
+    expectation: str = ""  # what the failed step waited for or checked
+    seen: str = ""  # the state it saw instead
     worker: str = ""
     record: dict[str, Any] = field(default_factory=dict)
 
@@ -50,10 +57,25 @@ class RequirementVerdict:
     scenarios: list[str]
     statement: str = ""
     duration: float = 0.0
+    profile: str = ""
+    source: str = ""
+    required: bool = True
+
+    @property
+    def counts(self) -> bool:
+        """Whether it decides the certification: required, and declared by the connector."""
+        return self.required and self.verdict is not Verdict.NOT_DECLARED
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "verdict": str(self.verdict), "scenarios": self.scenarios,
-                "statement": self.statement, "duration": round(self.duration, 3)}
+                "statement": self.statement, "duration": round(self.duration, 3), "profile": self.profile,
+                "source": self.source, "required": self.required}
+
+
+def certified(verdicts: dict[str, RequirementVerdict]) -> bool:
+    """The overall verdict: at least one requirement certified, and every one that counts passed."""
+    counting = [v for v in verdicts.values() if v.counts]
+    return bool(counting) and all(v.verdict is Verdict.PASSED for v in counting)
 
 
 def _props(report: Any) -> dict[str, Any]:
@@ -95,6 +117,10 @@ class Results:
             result.record = json.loads(props["omni_record"])
         if "failed_step" in props and not result.failed_step:
             result.failed_step = props["failed_step"]
+            result.expectation = props.get("failed_expectation", "")
+            result.seen = props.get("failed_seen", "")
+        if NOT_DECLARED_PROPERTY in props and report.skipped:
+            result.outcome = Outcome.NOT_DECLARED
         if report.failed:
             if report.when == "call":
                 result.outcome = Outcome.FAILED
@@ -111,18 +137,22 @@ class Results:
         out: dict[str, RequirementVerdict] = {}
         for result in self.scenarios.values():
             for rid in result.requirements:
-                v = out.setdefault(rid, RequirementVerdict(rid, Verdict.NOT_RUN, [],
-                                                           cat[rid].statement if rid in cat else ""))
+                req = cat.get(rid)
+                v = out.setdefault(rid, RequirementVerdict(
+                    rid, Verdict.NOT_RUN, [], req.statement if req else "", profile=str(req.profile) if req else "",
+                    source=req.source if req else "", required=req.required if req else True))
                 v.scenarios.append(result.name or result.nodeid)
                 v.duration += result.duration
-                if result.outcome in (Outcome.FAILED, Outcome.ERROR):
+                if result.outcome is Outcome.NOT_DECLARED:
+                    if v.verdict is Verdict.NOT_RUN:
+                        v.verdict = Verdict.NOT_DECLARED
+                elif result.outcome in (Outcome.FAILED, Outcome.ERROR):
                     v.verdict = Verdict.FAILED
-                elif result.outcome is Outcome.PASSED and v.verdict is Verdict.NOT_RUN:
+                elif result.outcome is Outcome.PASSED and v.verdict in (Verdict.NOT_RUN, Verdict.NOT_DECLARED):
                     v.verdict = Verdict.PASSED
         order = list(cat)
         return dict(sorted(out.items(), key=lambda kv: (order.index(kv[0]) if kv[0] in order else 999, kv[0])))
 
     @property
     def passed(self) -> bool:
-        verdicts = self.verdicts()
-        return bool(verdicts) and all(v.verdict is Verdict.PASSED for v in verdicts.values())
+        return certified(self.verdicts())

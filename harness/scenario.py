@@ -94,6 +94,8 @@ class ScenarioRecord:
     ids: list[str] = field(default_factory=list)
     harness_requests: list[str] = field(default_factory=list)
     cleanup: list[str] = field(default_factory=list)
+    metrics: dict[str, Any] = field(default_factory=dict)  # what a scenario measured (SCALE-1: latencies)
+    names: dict[str, str] = field(default_factory=dict)  # id -> who or what it is ("Alice", "Chat Queue 3", ...)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -102,9 +104,12 @@ class ScenarioRecord:
 class ScenarioContext:
     """Everything the steps of one scenario share. Also the wait scope: feed, default time-out, evidence."""
 
-    def __init__(self, platforms: Platforms, lease: Lease, record: ScenarioRecord, timeout: float) -> None:
+    def __init__(self, platforms: Platforms, lease: Lease, record: ScenarioRecord, timeout: float,
+                 pool: LeasePool | None = None) -> None:
         self.platforms = platforms
         self.lease = lease
+        self.pool = pool
+        self.extra_leases: list[Lease] = []  # more slots, for a scenario that runs alone with many agents
         self.record = record
         self.default_timeout = timeout
         self.feed = platforms.feed
@@ -168,6 +173,31 @@ class ScenarioContext:
             raise KeyError(f"{agent.label} has not been offered {label} in this scenario")
         return self.legs[(agent.role, label)]
 
+    # -- more slots, for a scenario that runs alone ------------------------------------------------
+    @property
+    def queue_pairs(self) -> list[QueuePair]:
+        return list(self.lease.queue_pairs) + [q for extra in self.extra_leases for q in extra.queue_pairs]
+
+    def lease_every_slot(self) -> list[Agent]:
+        """Takes every other free slot of the pool as well (for a run-alone scenario, that is all of them); their
+        agents join the scenario as "Agent 4", "Agent 5", ... and are cleaned up like the others. Answers every
+        agent of the scenario."""
+        if self.pool is None:
+            raise RuntimeError("this scenario has no lease pool to take more slots from")
+        while (extra := self.pool.try_lease()) is not None:
+            self.extra_leases.append(extra)
+            for person in extra.agents:
+                client, console = self.platforms.screens(person)
+                role = f"Agent {len(self.agents) + 1}"
+                self.agents[role] = Agent(role, person, client, console)
+        self.record.agents = {role: f"{a.person.name} <{a.person.email}>" for role, a in self.agents.items()}
+        self.record.queues = [f"{q.genesys_name} <-> {q.salesforce_developer_name}" for q in self.queue_pairs]
+        return list(self.agents.values())
+
+    def release_extra_slots(self) -> None:
+        while self.extra_leases:
+            self.extra_leases.pop().release()
+
     # -- the journal as a source of ids ------------------------------------------------------------
     def conversations_for(self, work_item_id: str) -> list[str]:
         """Genesys interactions that carry the work item, in the order they were created (from the journal)."""
@@ -193,7 +223,7 @@ class ScenarioContext:
         return list(self._conversations_by_item.get(work_item_id[:15], []))
 
     def _queue_ids(self) -> set[str]:
-        ids = {q.genesys_id for q in self.lease.queue_pairs}
+        ids = {q.genesys_id for q in self.queue_pairs}
         if self.lease.web_chat:
             ids.add(self.directory.web_chat_queue_id)
         return ids
@@ -206,13 +236,30 @@ class ScenarioContext:
         ids: list[str] = []
         for a in self.agents.values():
             ids += [a.person.genesys_user_id, a.person.salesforce_user_id]
-        for q in self.lease.queue_pairs:
+        for q in self.queue_pairs:
             ids += [q.genesys_id, q.salesforce_id]
         for chat in self.chats.values():
             ids += [chat.work_item_id, chat.routing_request_id or ""]
         ids += list(self.web_chats.values())
         ids += sorted(self._all_conversations)
         return [i for i in ids if i]
+
+    def names(self) -> dict[str, str]:
+        """The scenario's ids by what the feature calls them, so its journal reads as a story."""
+        out: dict[str, str] = {}
+        for role, a in self.agents.items():
+            out[a.person.genesys_user_id] = role
+            out[a.person.salesforce_user_id] = role
+        for q in self.queue_pairs:
+            out[q.genesys_id] = q.genesys_name
+            out[q.salesforce_id] = q.salesforce_developer_name
+        for label, chat in self.chats.items():
+            out[chat.work_item_id] = f"work item of {label}"
+            if chat.routing_request_id:
+                out[chat.routing_request_id] = f"routing request of {label}"
+        for label, cid in self.web_chats.items():
+            out[cid] = label
+        return out
 
     def relevant(self, entry: dict[str, Any]) -> bool:
         """Whether a journal event may concern this scenario (it names one of its ids)."""
@@ -312,6 +359,7 @@ class ScenarioContext:
         self.record.end_seq = self.feed.last_seq()
         self.record.ended = time.time()
         self.record.ids = self.needles()
+        self.record.names = self.names()
         self.record.harness_requests = list(self.platforms.tagger.sent)
 
     def _leave(self, chat: CustomerChat) -> None:

@@ -9,6 +9,7 @@ is seen now and since when, and carries the scenario's journal slice.
 from __future__ import annotations
 
 import contextvars
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -119,6 +120,33 @@ class WaitTimeout(AssertionError):
         self.waited = waited
 
 
+class CheckFailed(AssertionError):
+    """A check that had to hold at once did not; the message explains itself."""
+
+    def __init__(self, message: str, describe: str, seen: str) -> None:
+        super().__init__(message)
+        self.describe = describe
+        self.seen = seen
+
+
+_TIMED_OUT = re.compile(r"^Timed out after [^ ]+ s waiting for (?P<describe>.+?); it is (?P<seen>.+?)"
+                        r"(?: \(since [^)]*\))?\.?$")
+_EXPECTED = re.compile(r"^Expected (?P<describe>.+?); it is (?P<seen>.+?)\.?$")
+
+
+def expectation_of(exc: BaseException) -> tuple[str, str]:
+    """(what was expected, what was seen) of a failed step, for the reports; empty when it does not say."""
+    describe, seen = getattr(exc, "describe", None), getattr(exc, "seen", None)
+    if isinstance(describe, str) and isinstance(seen, str):
+        return describe, seen
+    first = (str(exc).strip().splitlines() or [""])[0]
+    for pattern in (_TIMED_OUT, _EXPECTED):
+        match = pattern.match(first)
+        if match:
+            return match["describe"], match["seen"]
+    return "", first or type(exc).__name__
+
+
 @dataclass
 class _History:
     """Distinct observations in order, each with when it was first seen."""
@@ -214,4 +242,4 @@ def check_now(check: Callable[[], Any], describe: str, *, scope: Scope | None = 
         evidence = scope.evidence()
         if evidence:
             lines += ["", evidence]
-    raise AssertionError("\n".join(lines))
+    raise CheckFailed("\n".join(lines), describe, obs.seen)
