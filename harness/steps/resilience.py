@@ -87,6 +87,9 @@ def then_one_work_item(ctx: ScenarioContext) -> None:
 
     def single():
         created = checks.agent_work_creations(ctx, chat)
-        return len(created) == 1, f"{len(created)} AgentWork records were created for it"
+        conversations = ctx.conversations_for(chat.work_item_id)
+        seen = (f"{len(created)} AgentWork records were created for it and {len(conversations)} Genesys "
+                f"interactions carry its work item")
+        return len(created) == 1 and len(conversations) == 1, seen
 
-    check_now(single, "exactly one AgentWork for the chat")
+    check_now(single, "exactly one AgentWork and one Genesys interaction for the chat")
