@@ -20,36 +20,29 @@ CONTROL_PREFIX = "/_fake"
 _BODY_LIMIT = 16_384
 
 
-def _excerpt_request() -> Any:
-    data = request.get_data(cache=True)
+def _excerpt(data: bytes, mimetype: str | None) -> Any:
+    """What the journal keeps of a body: parsed JSON, text, or its size when it is large."""
     if not data:
         return None
     if len(data) > _BODY_LIMIT:
         return {"truncated": True, "bytes": len(data)}
     text = data.decode("utf-8", "replace")
-    if request.mimetype and "json" in request.mimetype:
+    if mimetype and "json" in mimetype:
         try:
             return json.loads(text)
         except ValueError:
             return text
     return text
+
+
+def _excerpt_request() -> Any:
+    return _excerpt(request.get_data(cache=True), request.mimetype)
 
 
 def _excerpt_response(response: Response) -> Any:
     if response.is_streamed or response.direct_passthrough:
         return None
-    data = response.get_data()
-    if not data:
-        return None
-    if len(data) > _BODY_LIMIT:
-        return {"truncated": True, "bytes": len(data)}
-    text = data.decode("utf-8", "replace")
-    if response.mimetype and "json" in response.mimetype:
-        try:
-            return json.loads(text)
-        except ValueError:
-            return text
-    return text
+    return _excerpt(response.get_data(), response.mimetype)
 
 
 def render_error(fake: Fake, exc: FakeError) -> Response:

@@ -46,6 +46,11 @@ def participant_not_found() -> GenesysError:
     return GenesysError(404, "conversation.error.participant.not.found", "The participant does not exist.")
 
 
+def communication_not_found() -> GenesysError:
+    # inferred: the code of an unknown communication id
+    return GenesysError(404, "conversation.error.communication.not.found", "The communication does not exist.")
+
+
 def spec_error(spec: ErrorSpec) -> GenesysError:
     return GenesysError(spec.status, spec.code, spec.message)
 
@@ -83,6 +88,14 @@ class ConversationBackend:
         p = conv.participant(participant_id)
         if p is None:
             raise participant_not_found()
+        return conv, p
+
+    def get_communication(self, conversation_id: str, participant_id: str, communication_id: str | None,
+                          media: Media | None = None) -> tuple[Conversation, Participant]:
+        """The participant whose communication `communication_id` is (None: the participant alone)."""
+        conv, p = self.get_participant(conversation_id, participant_id, media)
+        if communication_id is not None and communication_id != p.comm_id:
+            raise communication_not_found()
         return conv, p
 
     def user_busy(self, user_id: str) -> bool:
@@ -451,10 +464,7 @@ class ConversationBackend:
     def patch_communication(self, principal: Principal, conversation_id: str, participant_id: str,
                             communication_id: str, media: Media | None, state: str | None) -> None:
         with self.lock:  # type: ignore[attr-defined]
-            conv, p = self.get_participant(conversation_id, participant_id, media)
-            if communication_id != p.comm_id:
-                raise GenesysError(404, "conversation.error.communication.not.found",  # inferred: code
-                                   "The communication does not exist.")
+            conv, p = self.get_communication(conversation_id, participant_id, communication_id, media)
             self._check_actor(principal, conv, p)
             if state != State.DISCONNECTED.value:
                 raise GenesysError(400, "communication.state.required",
@@ -486,10 +496,7 @@ class ConversationBackend:
     def post_communication_wrapup(self, principal: Principal, conversation_id: str, participant_id: str,
                                   communication_id: str, media: Media | None, wrapup: dict[str, Any]) -> None:
         with self.lock:  # type: ignore[attr-defined]
-            conv, p = self.get_participant(conversation_id, participant_id, media)
-            if communication_id != p.comm_id:
-                raise GenesysError(404, "conversation.error.communication.not.found",  # inferred: code
-                                   "The communication does not exist.")
+            conv, p = self.get_communication(conversation_id, participant_id, communication_id, media)
             self._check_actor(principal, conv, p)
             self._apply_wrapup(conv, p, wrapup)
 

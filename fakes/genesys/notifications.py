@@ -7,7 +7,6 @@ import logging
 from typing import Any
 
 from flask import Blueprint, Flask, Response, g, request
-from flask_sock import Sock
 from werkzeug.exceptions import HTTPException
 
 from fakes.core.app import render_error
@@ -16,6 +15,7 @@ from fakes.core.errors import FakeError
 from .errors import GenesysError, bad_request
 from .notifications_model import NotificationConfig, NotificationModel
 from .notifications_topics import AVAILABLE_TOPIC_EXPANDS, available_topics
+from .notifications_wire import HandshakeError, ServerWebSocket
 from .routes.parse import MALFORMED, bool_arg, enum_arg, enum_list_arg, json_body
 
 log = logging.getLogger(__name__)
@@ -160,7 +160,6 @@ class NotificationService:
     def _make_streaming_app(self) -> Flask:
         app = Flask(f"{__name__}.streaming")
         app.json.sort_keys = False  # type: ignore[attr-defined]
-        sock = Sock(app)
         model = self.model
         fake = self.fake
 
@@ -186,17 +185,30 @@ class NotificationService:
             if conn is not None and not conn.bound:
                 model.release(conn)
 
-        @sock.route("/channels/<channel_id>")
-        def channel_socket(ws, channel_id: str) -> None:
-            conn = g.get("notification_connection")
-            if conn is None or not model.attach(conn, ws):
-                ws.close(1008, "unknown channel")
-                return
-            reason = "closed"
+        @app.route("/channels/<channel_id>", websocket=True)
+        def channel_socket(channel_id: str) -> Response:
             try:
-                reason = conn.run(model.on_client_text)
+                ws = ServerWebSocket(request.environ)
+            except HandshakeError:
+                return render_error(fake, GenesysError(400))
+            # From here on this thread alone uses the socket, and it gives the socket back to the server
+            # (whose answer then finds it shut) only after its last read and write.
+            try:
+                conn = g.get("notification_connection")
+                if conn is None or not model.attach(conn, ws):
+                    ws.close(1008, "unknown channel")
+                else:
+                    reason = "closed"
+                    try:
+                        reason = conn.run(model.on_client_text)
+                    finally:
+                        model.detach(conn, reason)
+                ws.finish()
+            except OSError:
+                pass  # the peer went away while the socket was being closed
             finally:
-                model.detach(conn, reason)
+                ws.release()
+            return Response(status=200)
 
         @app.errorhandler(FakeError)
         def _fake_error(exc: FakeError) -> Response:

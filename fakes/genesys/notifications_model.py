@@ -55,8 +55,8 @@ class NotificationConfig:
     buffer_while_disconnected: bool = False
     # inferred: answer a socket upgrade for an unknown channel with a 404 instead of accepting it
     reject_unknown_channel_upgrade: bool = True
-    # Write every queued frame of a socket in one system call (False: one call per frame, as
-    # simple-websocket's send() does; kept to measure the difference).
+    # Write every queued frame of a socket in one system call (False: one call per frame, as a
+    # send per message would; kept to measure the difference).
     batch_frames: bool = True
     # Send each write at once (TCP_NODELAY) instead of letting Nagle's algorithm hold it for an ACK
     # (False: the socket's default, kept to measure the difference).

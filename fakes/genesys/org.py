@@ -118,8 +118,10 @@ class Org:
     def queue_by_name(self, name: str) -> Queue | None:
         return next((q for q in self.queues.values() if q.name == name), None)
 
-    def queues_of(self, user_id: str) -> list[Queue]:
-        return [q for q in self.queues.values() if user_id in q.members]
+    def queues_of(self, user_id: str, joined: bool | None = None) -> list[Queue]:
+        """The queues the user is a member of (with `joined`: only those the user has joined, or not)."""
+        return [q for q in self.queues.values()
+                if user_id in q.members and (joined is None or q.members[user_id].joined == joined)]
 
 
 def build_org(plan: SeedPlan, ids: IdFactory, now: float) -> Org:

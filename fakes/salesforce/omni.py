@@ -130,11 +130,15 @@ class OmniChannel:
             state = self.agents[user_id] = AgentState(user_id)
         return state
 
-    def user(self, user_id: Any, arg: str = "userId") -> dict[str, Any]:
-        id18 = normalize_id(user_id)
+    def _lookup(self, value: Any, arg: str) -> tuple[str, dict[str, Any] | None]:
+        """The 18-character id given as `arg` and its record (None: no record); a malformed id is refused."""
+        id18 = normalize_id(value)
         if id18 is None:
-            raise refuse(f"{arg}: id value of incorrect type: {user_id}", "MALFORMED_ID")
-        record = self.store.get(id18)
+            raise refuse(f"{arg}: id value of incorrect type: {value}", "MALFORMED_ID")
+        return id18, self.store.get(id18)
+
+    def user(self, user_id: Any, arg: str = "userId") -> dict[str, Any]:
+        id18, record = self._lookup(user_id, arg)
         if record is None or not id18.startswith("005"):
             raise refuse(f"{arg}: no user with id {user_id}", "INVALID_ID_FIELD")
         if not record["IsActive"] or record["UserType"] != "Standard":
@@ -142,10 +146,7 @@ class OmniChannel:
         return record
 
     def presence_status(self, status_id: Any) -> dict[str, Any]:
-        id18 = normalize_id(status_id)
-        if id18 is None:
-            raise refuse(f"statusId: id value of incorrect type: {status_id}", "MALFORMED_ID")
-        record = self.store.get(id18)
+        id18, record = self._lookup(status_id, "statusId")
         if record is None or self.store.sobject_of(id18) != "ServicePresenceStatus":
             raise refuse(f"statusId: no presence status with id {status_id}", "INVALID_ID_FIELD")
         return record
@@ -161,19 +162,13 @@ class OmniChannel:
         return out
 
     def work(self, work_id: Any, user_id: str, arg: str = "workId") -> dict[str, Any]:
-        id18 = normalize_id(work_id)
-        if id18 is None:
-            raise refuse(f"{arg}: id value of incorrect type: {work_id}", "MALFORMED_ID")
-        record = self.store.get(id18)
+        id18, record = self._lookup(work_id, arg)
         if record is None or self.store.sobject_of(id18) != "AgentWork" or record["UserId"] != user_id:
             raise refuse(f"{arg}: no work {work_id} for this user", "INVALID_ID_FIELD")
         return record
 
     def work_item(self, work_item_id: Any, arg: str = "workItemId") -> dict[str, Any]:
-        id18 = normalize_id(work_item_id)
-        if id18 is None:
-            raise refuse(f"{arg}: id value of incorrect type: {work_item_id}", "MALFORMED_ID")
-        record = self.store.get(id18)
+        id18, record = self._lookup(work_item_id, arg)
         if record is None or self.store.sobject_of(id18) not in ("LiveChatTranscript", "MessagingSession"):
             raise refuse(f"{arg}: no work item {work_item_id}", "INVALID_ID_FIELD")
         return record

@@ -168,6 +168,14 @@ def _ro(name: str, type: str = STRING, label: str | None = None, **kw: Any) -> F
     return _f(name, type, label, create=False, update=False, **kw)
 
 
+def _setup_names() -> list[Field]:
+    """`DeveloperName` and `MasterLabel`, as every Omni-Channel setup object names itself."""
+    return [
+        _f("DeveloperName", STRING, "Developer Name", required=True, nillable=False, unique=True, length=80),
+        _f("MasterLabel", STRING, "Label", required=True, nillable=False, name_field=True, length=80),
+    ]
+
+
 def _label(name: str) -> str:
     if name.endswith("Id") and len(name) > 2:
         return _label(name[:-2]) + " ID"
@@ -261,8 +269,7 @@ def build_schema() -> dict[str, SObjectType]:
         ], owner=True),
         # inferred key prefix
         _object("QueueRoutingConfig", "Routing Configuration", "0K3", [
-            _f("DeveloperName", STRING, "Developer Name", required=True, nillable=False, unique=True, length=80),
-            _f("MasterLabel", STRING, "Label", required=True, nillable=False, name_field=True, length=80),
+            *_setup_names(),
             _f("RoutingModel", PICKLIST, "Routing Model", required=True, nillable=False, picklist=ROUTING_MODELS,
                restricted=True),
             _f("RoutingPriority", INT, "Routing Priority", required=True, nillable=False),
@@ -272,8 +279,7 @@ def build_schema() -> dict[str, SObjectType]:
             _f("IsAttributeBased", BOOLEAN, "Attribute Based"),
         ]),
         _object("ServiceChannel", "Service Channel", "0N9", [
-            _f("DeveloperName", STRING, "Developer Name", required=True, nillable=False, unique=True, length=80),
-            _f("MasterLabel", STRING, "Label", required=True, nillable=False, name_field=True, length=80),
+            *_setup_names(),
             _f("Language", PICKLIST, "Language", picklist=LANGUAGES, restricted=True),
             _f("RelatedEntity", PICKLIST, "Salesforce Object", required=True, nillable=False,
                picklist=ROUTED_ENTITIES, restricted=True, unique=True),
@@ -287,8 +293,7 @@ def build_schema() -> dict[str, SObjectType]:
             _f("AfterConvoWorkMaxTime", INT, "After Conversation Work Max Time"),
         ], plural="Service Channels"),
         _object("ServicePresenceStatus", "Presence Status", "0N5", [
-            _f("DeveloperName", STRING, "Developer Name", required=True, nillable=False, unique=True, length=80),
-            _f("MasterLabel", STRING, "Label", required=True, nillable=False, name_field=True, length=80),
+            *_setup_names(),
             _f("Language", PICKLIST, "Language", picklist=LANGUAGES, restricted=True),
         ], deletable=False, undeletable=False, plural="Presence Statuses"),
         # inferred key prefix

@@ -405,16 +405,25 @@ class StreamingService:
         return _reply(message, ext=dict(HANDSHAKE_EXT), minimumVersion="1.0", clientId=client_id,
                       supportedConnectionTypes=[LONG_POLLING], version="1.0", successful=True)
 
-    def _subscribe(self, message: dict[str, Any], auth: StreamingAuth, api_version: float,
-                   emits: list[_Emit]) -> dict[str, Any]:
+    def _subscriber(self, message: dict[str, Any], auth: StreamingAuth) -> tuple[Client | None, dict[str, Any] | None]:
+        """The live client of a (un)subscribe message that names its `subscription`, or the error reply that
+        stops it (which echoes the subscription)."""
         subscription = message.get("subscription")
         echo = {"subscription": subscription} if subscription is not None else {}
         client, error = self._client_for(message, auth, **echo)
+        if error is None and (not isinstance(subscription, str) or not subscription):
+            assert client is not None
+            error = _reply(message, clientId=client.client_id, error=CHANNEL_MISSING, **echo)
+        return client, error
+
+    def _subscribe(self, message: dict[str, Any], auth: StreamingAuth, api_version: float,
+                   emits: list[_Emit]) -> dict[str, Any]:
+        client, error = self._subscriber(message, auth)
         if error is not None:
             return error
         assert client is not None
-        if not isinstance(subscription, str) or not subscription:
-            return _reply(message, clientId=client.client_id, error=CHANNEL_MISSING, **echo)
+        subscription: str = message["subscription"]
+        echo = {"subscription": subscription}
         if not subscription.startswith("/"):
             return _reply(message, clientId=client.client_id, error=CHANNEL_NO_SLASH, **echo)
         requested = _requested_replay(message, subscription)
@@ -448,14 +457,11 @@ class StreamingService:
         return _reply(message, clientId=client.client_id, subscription=subscription, successful=True)
 
     def _unsubscribe(self, message: dict[str, Any], auth: StreamingAuth, emits: list[_Emit]) -> dict[str, Any]:
-        subscription = message.get("subscription")
-        echo = {"subscription": subscription} if subscription is not None else {}
-        client, error = self._client_for(message, auth, **echo)
+        client, error = self._subscriber(message, auth)
         if error is not None:
             return error
         assert client is not None
-        if not isinstance(subscription, str) or not subscription:
-            return _reply(message, clientId=client.client_id, error=CHANNEL_MISSING, **echo)
+        subscription: str = message["subscription"]
         with self._lock:
             removed = client.subscriptions.pop(subscription, None) is not None
             client.queue = [d for d in client.queue if d.channel != subscription]

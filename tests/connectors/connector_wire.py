@@ -251,6 +251,16 @@ class World:
                                      workItemId=work_item, action="opened"), since=mark)
         return work_item, alert["conversationId"], alert["participantId"], tab["data"]["workId"]
 
+    def transfer_to_agent(self, sender: Agent, receiver: Agent, work_item: str, conversation_id: str,
+                          since: int) -> dict[str, Any]:
+        """The sender transfers the work item to the receiver in the console; returns the change (after
+        `since`) that shows the receiver's client alerting the same conversation."""
+        sender.console("transferChat", workItemId=work_item, toUserId=receiver.salesforce_user_id)
+        return self.feed.wait(f"{receiver.email}'s client alerting the transferred chat",
+                              lambda e: e["type"] == "conversation.changed" and e["data"].get("state") == "alerting"
+                              and e["data"].get("userId") == receiver.genesys_user_id
+                              and e["data"].get("conversationId") == conversation_id, since=since)["data"]
+
     def start_connector(self) -> None:
         """Start the connector and wait until both fakes saw it subscribe (black-box readiness)."""
         mark = self.feed.mark()

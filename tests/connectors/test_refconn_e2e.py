@@ -74,12 +74,8 @@ def test_transfer_to_an_agent_in_salesforce(world):
     work_item, cid, sender_pid, sender_work = world.route_and_pick_up(sender, queue)
     world.on_queue(receiver)
     mark = world.feed.mark()
-    sender.console("transferChat", workItemId=work_item, toUserId=receiver.salesforce_user_id)
     # The Genesys transfer itself alerts the receiver (change "transferred", state alerting).
-    alert = world.feed.wait("the receiver's client alerting the same work item",
-                            lambda e: e["type"] == "conversation.changed" and e["data"].get("state") == "alerting"
-                            and e["data"].get("userId") == receiver.genesys_user_id
-                            and e["data"].get("conversationId") == cid, since=mark)["data"]
+    alert = world.transfer_to_agent(sender, receiver, work_item, cid, since=mark)
     customer = [p for p in alert["conversation"]["participants"] if p["purpose"] == "customer"][0]
     assert customer["attributes"]["workItemId"] == work_item
     # Before the receiver accepts, the sender still has the work item.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from connector_doubles import (
     ALICE,
     ALICE_SF,
@@ -264,30 +265,24 @@ def test_receiver_connects_then_accepts_and_sender_leg_end_closes_nothing(h):
                                                               {"workId": receiver_work})]
 
 
-def test_receiver_declines_in_client_declines_the_work_and_sender_keeps_it(h):
+@pytest.mark.parametrize(("disconnect_type", "reason"), [
+    ("client", "Declined in Genesys Cloud"),  # the receiver declined in the client
+    ("system", "Alert timed out in Genesys Cloud"),  # the alert timed out
+])
+def test_receiver_leaving_while_alerted_declines_the_work_and_sender_keeps_it(h, disconnect_type, reason):
     cid, sender, sender_work, receiver_work = start_agent_transfer(h)
     receiver = h.genesys.add_agent(cid, BOB)
     h.snapshot(cid)
-    h.genesys.set_state(cid, receiver, "disconnected", "client")
+    h.genesys.set_state(cid, receiver, "disconnected", disconnect_type)
     h.snapshot(cid)
     assert h.salesforce.toolkit_calls("declineAgentWork") == [
-        ("toolkit", BOB_SF, "declineAgentWork", {"workId": receiver_work, "declineReason": "Declined in Genesys Cloud"})]
+        ("toolkit", BOB_SF, "declineAgentWork", {"workId": receiver_work, "declineReason": reason})]
     h.engine.on_change(work_update(receiver_work, "Declined"))
     # The sender still has the chat: disconnecting later closes the sender's work.
     h.genesys.set_state(cid, sender, "disconnected", "client")
     h.snapshot(cid)
     assert h.salesforce.toolkit_calls("closeAgentWork") == [("toolkit", ALICE_SF, "closeAgentWork",
                                                               {"workId": sender_work})]
-
-
-def test_receiver_alert_timeout_declines_with_a_timeout_reason(h):
-    cid, _, _, receiver_work = start_agent_transfer(h)
-    receiver = h.genesys.add_agent(cid, BOB)
-    h.snapshot(cid)
-    h.genesys.set_state(cid, receiver, "disconnected", "system")
-    h.snapshot(cid)
-    (call,) = h.salesforce.toolkit_calls("declineAgentWork")
-    assert call[3] == {"workId": receiver_work, "declineReason": "Alert timed out in Genesys Cloud"}
 
 
 def test_duplicate_transfer_event_transfers_once(h):

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from conftest import ON_QUEUE_ID
+from genesys_org import ON_QUEUE_ID
 
 
 def _lease(org, n: int) -> tuple[str, list[str]]:
     """A queue whose only members are the first n agents (how a scenario gets its own queue)."""
     users = org.user_ids[:n]
     return org.only_in_queue("Chat Queue 1", users), users
+
+
+def _two_on_queue(org, gap: float = 1) -> tuple[str, str, str]:
+    """A leased queue of two agents, both On Queue, `a` there `gap` seconds before `b` (so idle longest)."""
+    qid, (a, b) = _lease(org, 2)
+    org.set_presence(a)
+    org.advance(gap)
+    org.set_presence(b)
+    return qid, a, b
 
 
 def _handle(org, cid: str, uid: str) -> str:
@@ -21,10 +30,7 @@ def _handle(org, cid: str, uid: str) -> str:
 
 
 def test_new_chat_alerts_the_longest_idle_on_queue_member(org):
-    qid, (a, b) = _lease(org, 2)
-    org.set_presence(a)
-    org.advance(5)
-    org.set_presence(b)
+    qid, a, b = _two_on_queue(org, 5)
     cid = org.create_chat(qid)["id"]
     assert org.alerting_user(cid) == a
     assert org.routing_status(a) == "INTERACTING" and org.routing_status(b) == "IDLE"
@@ -59,10 +65,7 @@ def test_off_queue_and_unjoined_members_are_not_offered(org):
 
 
 def test_alert_timeout_disconnects_by_system_marks_not_responding_and_offers_the_next(org):
-    qid, (a, b) = _lease(org, 2)
-    org.set_presence(a)
-    org.advance(1)
-    org.set_presence(b)
+    qid, a, b = _two_on_queue(org)
     cid = org.create_chat(qid)["id"]
     first = org.participant_of(cid, a, "alerting")
     assert first["alertingTimeoutMs"] == 30000
@@ -86,10 +89,7 @@ def test_alert_timeout_disconnects_by_system_marks_not_responding_and_offers_the
 
 
 def test_declining_an_alert_is_like_missing_it(org):
-    qid, (a, b) = _lease(org, 2)
-    org.set_presence(a)
-    org.advance(1)
-    org.set_presence(b)
+    qid, a, b = _two_on_queue(org)
     cid = org.create_chat(qid)["id"]
     org.disconnect(cid, org.participant_of(cid, a, "alerting")["id"])
     assert org.routing_status(a) == "NOT_RESPONDING"

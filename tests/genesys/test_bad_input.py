@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import Org, client_token
+from genesys_org import Org, client_token
 
 import contracts
 from fakes.genesys.auth import Principal

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import ON_QUEUE_ID
+from genesys_org import ON_QUEUE_ID
 
 
 def _flow(org):

@@ -13,6 +13,9 @@ import fakes.genesys
 from fakes.core import World
 
 BASE = "/api/v2/notifications"
+# The user topic families the service offers (v2.users.{id}.<family>)
+USER_TOPICS = ("presence", "routingStatus", "activity", "conversations", "conversations.chats",
+               "conversations.messages", "conversationsummary")
 AGENTS = 150  # 150 users x 7 user topics: enough distinct valid topics to pass the 1,000-topic limit
 
 
@@ -239,18 +242,7 @@ def test_every_served_topic_family_is_subscribable(fake, client):
     headers = client_token(fake, client)
     channel = new_channel(client, headers)["id"]
     uid, qid = user_ids(fake)[0], queue_ids(fake)[0]
-    wanted = [
-        f"v2.users.{uid}.{s}"
-        for s in (
-            "presence",
-            "routingStatus",
-            "activity",
-            "conversations",
-            "conversations.chats",
-            "conversations.messages",
-            "conversationsummary",
-        )
-    ]
+    wanted = [f"v2.users.{uid}.{s}" for s in USER_TOPICS]
     wanted += [
         f"v2.routing.queues.{qid}.{s}" for s in ("conversations", "conversations.chats", "conversations.messages")
     ]
@@ -334,16 +326,7 @@ def test_ignore_errors_rejects_unknown_entities_instead_of_failing(fake, client)
 def test_one_thousand_topics_per_channel(fake, client):
     headers = client_token(fake, client)
     channel = new_channel(client, headers)["id"]
-    families = (
-        "presence",
-        "routingStatus",
-        "activity",
-        "conversations",
-        "conversations.chats",
-        "conversations.messages",
-        "conversationsummary",
-    )
-    topics = [f"v2.users.{u}.{f}" for u in user_ids(fake) for f in families]
+    topics = [f"v2.users.{u}.{f}" for u in user_ids(fake) for f in USER_TOPICS]
     assert len(topics) > 1000
     got = body_of(subs(client, "PUT", channel, headers, topics[:1000]), "notification-channel-topic-listing", 200)
     assert len(got["entities"]) == 1000

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from conftest import client_token
+from genesys_org import client_token
 
 
 def _basic(client_id: str, secret: str) -> dict[str, str]:

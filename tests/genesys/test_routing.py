@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import ON_QUEUE_ID
+from genesys_org import ON_QUEUE_ID
 
 
 def test_seeded_chat_queues_have_mandatory_wrapup_and_an_alerting_timeout(org):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import AVAILABLE_ID, ON_QUEUE_ID
+from genesys_org import AVAILABLE_ID, ON_QUEUE_ID
 
 SYSTEM_IDS = {
     "Available": "6a3af858-942f-489d-9700-5f9bcdcdae9b", "Away": "5e5c5c66-ea97-4e7f-ac41-6424784829f2",

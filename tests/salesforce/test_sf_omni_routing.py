@@ -14,6 +14,16 @@ def _kinds(changes):
     return [(entity, change) for entity, change, _ in changes]
 
 
+@pytest.fixture
+def handover(org) -> tuple[str, str, dict[str, str], str]:
+    """Agents a and b Online, a with a chat accepted: (a, b, the chat, a's AgentWork id)."""
+    a, b = org.agent_ids()[:2]
+    org.online(a)
+    org.online(b)
+    chat, work_id = org.accepted(a)
+    return a, b, chat, work_id
+
+
 # -- accept ------------------------------------------------------------------------------------------------------
 
 def test_accept_row_events_in_order_and_records(org):
@@ -293,11 +303,8 @@ def test_customer_leaving_while_pushed_cancels_the_work(org):
 
 # -- transfer to an agent ----------------------------------------------------------------------------------------
 
-def test_transfer_to_agent_row_and_accept(org):
-    a, b = org.agent_ids()[:2]
-    org.online(a)
-    org.online(b)
-    chat, first = org.accepted(a)
+def test_transfer_to_agent_row_and_accept(org, handover):
+    a, b, chat, first = handover
     mark = org.mark()
     answer = org.ok(a, "transferChat", {"workItemId": chat["workItemId"], "toUserId": b[:15]})
     second = answer["workId"]
@@ -323,11 +330,8 @@ def test_transfer_to_agent_row_and_accept(org):
     assert org.ok(a, "getAgentWorkload")["currentWorkload"] == 0
 
 
-def test_transfer_to_agent_declined_keeps_the_chat_with_the_sender(org):
-    a, b = org.agent_ids()[:2]
-    org.online(a)
-    org.online(b)
-    chat, first = org.accepted(a)
+def test_transfer_to_agent_declined_keeps_the_chat_with_the_sender(org, handover):
+    a, b, chat, first = handover
     second = org.ok(a, "transferChat", {"workItemId": chat["workItemId"], "toUserId": b})["workId"]
     mark = org.mark()
     org.ok(b, "declineAgentWork", {"workId": second})
@@ -340,22 +344,17 @@ def test_transfer_to_agent_declined_keeps_the_chat_with_the_sender(org):
     assert org.bridge(a, "transferChat", {"workItemId": chat["workItemId"], "toUserId": b}).status_code == 200
 
 
-def test_transfer_to_agent_times_out_on_the_clock(org):
-    a, b = org.agent_ids()[:2]
-    org.online(a)
-    org.online(b)
-    chat, first = org.accepted(a)
+def test_transfer_to_agent_times_out_on_the_clock(org, handover):
+    a, b, chat, first = handover
     second = org.ok(a, "transferChat", {"workItemId": chat["workItemId"], "toUserId": b})["workId"]
     org.world.clock.advance(60)
     assert org.record(second)["Status"] == "DeclinedOnPushTimeout"
     assert org.record(first)["Status"] == "Opened"
 
 
-def test_transfer_to_agent_refusals(org):
-    a, b, c = org.agent_ids()[:3]
-    org.online(a)
-    org.online(b)
-    chat, _ = org.accepted(a)
+def test_transfer_to_agent_refusals(org, handover):
+    a, b, chat, _ = handover
+    c = org.agent_ids()[2]
     item = chat["workItemId"]
     assert org.bridge(a, "transferChat", {"workItemId": item, "toUserId": c}).status_code == 400  # c offline
     assert org.bridge(a, "transferChat", {"workItemId": item, "toUserId": a}).status_code == 400  # to itself
@@ -367,11 +366,8 @@ def test_transfer_to_agent_refusals(org):
     assert r.status_code == 400
 
 
-def test_ending_a_chat_with_a_pending_transfer_cancels_the_receivers_work(org):
-    a, b = org.agent_ids()[:2]
-    org.online(a)
-    org.online(b)
-    chat, first = org.accepted(a)
+def test_ending_a_chat_with_a_pending_transfer_cancels_the_receivers_work(org, handover):
+    a, b, chat, first = handover
     second = org.ok(a, "transferChat", {"workItemId": chat["workItemId"], "toUserId": b})["workId"]
     org.client.post(f"/_fake/customers/chats/{chat['workItemId']}/leave")
     assert org.record(second)["Status"] == "Canceled"
@@ -380,11 +376,8 @@ def test_ending_a_chat_with_a_pending_transfer_cancels_the_receivers_work(org):
 
 # -- transfer to an externally routed queue ----------------------------------------------------------------------
 
-def test_transfer_to_queue_row_and_routing_repeats(org):
-    a, b = org.agent_ids()[:2]
-    org.online(a)
-    org.online(b)
-    chat, first = org.accepted(a)
+def test_transfer_to_queue_row_and_routing_repeats(org, handover):
+    a, b, chat, first = handover
     mark = org.mark()
     answer = org.ok(a, "transferChat", {"workItemId": chat["workItemId"], "toQueue": "Chat_Queue_2"})
     psr = org.record(answer["pendingServiceRoutingId"])
@@ -462,11 +455,8 @@ def test_insert_refused_when_already_pushed_no_duplicate_work_item(org):
     assert len(org.query(f"SELECT Id FROM AgentWork WHERE WorkItemId = '{chat['workItemId']}'")) == 1
 
 
-def test_insert_refused_after_accept_because_the_request_is_gone(org):
-    a, b = org.agent_ids()[:2]
-    org.online(a)
-    org.online(b)
-    chat, _ = org.accepted(a)
+def test_insert_refused_after_accept_because_the_request_is_gone(org, handover):
+    a, b, chat, _ = handover
     assert _insert_error(org, b, chat)["errorCode"] == "INVALID_CROSS_REFERENCE_KEY"
     r = org.post(f"{V}/sobjects/AgentWork/", {"ServiceChannelId": org.channel_id(), "WorkItemId": chat["workItemId"],
                                                "UserId": b})

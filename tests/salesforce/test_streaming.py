@@ -8,60 +8,16 @@ from typing import Any
 
 import pytest
 import websocket
+from cometd_client import VERSION, Bayeux, streaming_org
 
 import contracts
-import fakes.salesforce
 from fakes.core import World, serve_app
-
-VERSION = "45.0"
-
-
-class Bayeux:
-    """A minimal CometD long-polling client over Flask's test client; every answer is checked against contracts."""
-
-    def __init__(self, http: Any, token: str | None, version: str = VERSION, scheme: str = "Bearer") -> None:
-        self.http, self.token, self.version, self.scheme = http, token, version, scheme
-        self.client_id: str | None = None
-        self._id = 0
-
-    def post(self, *messages: dict[str, Any], version: str | None = None, status: int = 200) -> list[dict[str, Any]]:
-        for message in messages:
-            if "id" not in message:
-                self._id += 1
-                message["id"] = str(self._id)
-        headers = {"Authorization": f"{self.scheme} {self.token}"} if self.token else {}
-        response = self.http.post(f"/cometd/{version or self.version}", json=list(messages), headers=headers)
-        assert response.status_code == status, response.get_data(as_text=True)
-        body = response.get_json()
-        contracts.validate("salesforce", "cometd-response", body)
-        return body
-
-    def handshake(self) -> dict[str, Any]:
-        [reply] = self.post({"channel": "/meta/handshake", "version": "1.0", "minimumVersion": "1.0",
-                             "supportedConnectionTypes": ["websocket", "long-polling"]})
-        self.client_id = reply.get("clientId")
-        return reply
-
-    def connect(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        out = self.post({"channel": "/meta/connect", "clientId": self.client_id, "connectionType": "long-polling"})
-        reply = out[-1]
-        assert reply["channel"] == "/meta/connect"
-        return reply, [m for m in out if "data" in m]
-
-    def subscribe(self, channel: str, replay: Any = None) -> dict[str, Any]:
-        message: dict[str, Any] = {"channel": "/meta/subscribe", "clientId": self.client_id, "subscription": channel}
-        if replay is not None:
-            message["ext"] = {"replay": {channel: replay}}
-        [reply] = self.post(message)
-        return reply
 
 
 @pytest.fixture(scope="module")
 def org():
-    world = World(seed=11)
-    fake = fakes.salesforce.build(world)
-    yield world, fake, fake.listeners()["api"].test_client()
-    world.clock.close()
+    with streaming_org(seed=11) as served:
+        yield served
 
 
 @pytest.fixture

@@ -7,53 +7,13 @@ import time
 from typing import Any
 
 import pytest
+from cometd_client import Bayeux, streaming_org
 
 import contracts
-import fakes.salesforce
 from fakes.core import World
 
-VERSION = "45.0"
 API = "/services/data/v67.0"
 CDC_ENTITIES = {"PendingServiceRouting", "AgentWork", "UserServicePresence", "LiveChatTranscript"}
-
-
-class Bayeux:
-    """A minimal CometD long-polling client over Flask's test client; every answer is checked against contracts."""
-
-    def __init__(self, http: Any, token: str) -> None:
-        self.http, self.token = http, token
-        self.client_id: str | None = None
-        self._id = 0
-
-    def post(self, *messages: dict[str, Any]) -> list[dict[str, Any]]:
-        for message in messages:
-            self._id += 1
-            message["id"] = str(self._id)
-        contracts.validate("salesforce", "cometd-request", list(messages))
-        response = self.http.post(f"/cometd/{VERSION}", json=list(messages),
-                                  headers={"Authorization": f"Bearer {self.token}"})
-        assert response.status_code == 200, response.get_data(as_text=True)
-        body = response.get_json()
-        contracts.validate("salesforce", "cometd-response", body)
-        return body
-
-    def handshake(self) -> str:
-        [reply] = self.post({"channel": "/meta/handshake", "version": "1.0",
-                             "supportedConnectionTypes": ["long-polling"]})
-        self.client_id = reply["clientId"]
-        self.post({"channel": "/meta/connect", "clientId": self.client_id, "connectionType": "long-polling"})
-        return self.client_id
-
-    def subscribe(self, channel: str, replay: Any = None) -> dict[str, Any]:
-        message: dict[str, Any] = {"channel": "/meta/subscribe", "clientId": self.client_id, "subscription": channel}
-        if replay is not None:
-            message["ext"] = {"replay": {channel: replay}}
-        [reply] = self.post(message)
-        return reply
-
-    def poll(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        out = self.post({"channel": "/meta/connect", "clientId": self.client_id, "connectionType": "long-polling"})
-        return out[-1], [m for m in out if "data" in m]
 
 
 class Org:
@@ -91,6 +51,20 @@ class Org:
             "ServiceChannelId": psr["ServiceChannelId"], "WorkItemId": chat["workItemId"], "UserId": self.agent,
             "PendingServiceRoutingId": psr["Id"]})["id"]
 
+    def subscriber(self) -> Bayeux:
+        """A streaming client of the current session, started (handshake and first connect)."""
+        bayeux = Bayeux(self.http, self.token, check_requests=True)
+        bayeux.open()
+        return bayeux
+
+    def accepted_chat(self) -> tuple[dict[str, str], str]:
+        """The agent Online, a customer chat, its AgentWork inserted and accepted in the console: (chat, work id)."""
+        self.online()
+        chat = self.chat()
+        work_id = self.insert_work(chat)
+        self.console("acceptAgentWork", workId=work_id)
+        return chat, work_id
+
     def renew(self) -> str:
         """A fresh session (sessions expire on the virtual clock too)."""
         self.token = self.fake.sessions.issue(self.fake.integration_user_id, "oauth").token
@@ -105,10 +79,8 @@ class Org:
 
 @pytest.fixture(scope="module")
 def org_app():
-    world = World(seed=7)
-    fake = fakes.salesforce.build(world)
-    yield world, fake, fake.listeners()["api"].test_client()
-    world.clock.close()
+    with streaming_org(seed=7) as served:
+        yield served
 
 
 @pytest.fixture
@@ -132,30 +104,16 @@ def summary(messages: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
     return [(header(m)["entityName"], header(m)["changeType"], header(m)["recordIds"][0]) for m in messages]
 
 
-def drain(bayeux: Bayeux) -> list[dict[str, Any]]:
-    """Everything queued for the client now (polls until one answers empty)."""
-    out: list[dict[str, Any]] = []
-    while True:
-        _, events = bayeux.poll()
-        if not events:
-            return out
-        out.extend(events)
-
-
 # -- payloads --------------------------------------------------------------------------------------------
 
 def test_a_whole_chat_arrives_in_order_with_full_change_event_headers(org):
-    bayeux = Bayeux(org.http, org.token)
-    bayeux.handshake()
+    bayeux = org.subscriber()
     bayeux.subscribe("/data/ChangeEvents")
     since = org.world.journal.last_seq
-    org.online()
-    chat = org.chat()
-    work_id = org.insert_work(chat)
-    org.console("acceptAgentWork", workId=work_id)
+    chat, work_id = org.accepted_chat()
     org.console("closeAgentWork", workId=work_id)
     org.console("logout")
-    events = drain(bayeux)
+    events = bayeux.drain()
     journal = org.changes(since)
     assert summary(events) == [(c["entity"], c["changeType"], c["recordId"]) for c in journal]
     flow = summary(events)
@@ -186,14 +144,10 @@ def test_a_whole_chat_arrives_in_order_with_full_change_event_headers(org):
 
 
 def test_create_carries_every_non_empty_field_update_the_changed_ones_delete_none(org):
-    bayeux = Bayeux(org.http, org.token)
-    bayeux.handshake()
+    bayeux = org.subscriber()
     bayeux.subscribe("/data/PendingServiceRoutingChangeEvent")
-    org.online()
-    chat = org.chat()
-    work_id = org.insert_work(chat)
-    org.console("acceptAgentWork", workId=work_id)
-    created, pushed, deleted = drain(bayeux)
+    chat, _ = org.accepted_chat()
+    created, pushed, deleted = bayeux.drain()
     record = org.fake.get_record(None, chat["pendingServiceRoutingId"]) or {}
     payload = created["data"]["payload"]
     assert header(created)["changeType"] == "CREATE" and header(created)["changedFields"] == []
@@ -212,15 +166,11 @@ def test_create_carries_every_non_empty_field_update_the_changed_ones_delete_non
 
 
 def test_each_entity_channel_carries_only_its_entity_and_ids_are_shared_with_change_events(org):
-    all_events, works = Bayeux(org.http, org.token), Bayeux(org.http, org.token)
-    all_events.handshake()
-    works.handshake()
+    all_events, works = org.subscriber(), org.subscriber()
     all_events.subscribe("/data/ChangeEvents")
     works.subscribe("/data/AgentWorkChangeEvent")
-    org.online()
-    work_id = org.insert_work(org.chat())
-    org.console("acceptAgentWork", workId=work_id)
-    everything, only_work = drain(all_events), drain(works)
+    org.accepted_chat()
+    everything, only_work = all_events.drain(), works.drain()
     assert {header(m)["entityName"] for m in only_work} == {"AgentWork"}
     assert all(m["channel"] == "/data/AgentWorkChangeEvent" for m in only_work)
     shared = [m["data"] for m in everything if header(m)["entityName"] == "AgentWork"]
@@ -228,14 +178,10 @@ def test_each_entity_channel_carries_only_its_entity_and_ids_are_shared_with_cha
 
 
 def test_the_external_routing_channel_applies_the_guide_member_filters(org):
-    bayeux = Bayeux(org.http, org.token)
-    bayeux.handshake()
+    bayeux = org.subscriber()
     assert bayeux.subscribe("/data/ExternalRoutingChannel__chn")["successful"] is True
-    org.online()
-    chat = org.chat()
-    work_id = org.insert_work(chat)
-    org.console("acceptAgentWork", workId=work_id)
-    got = [(h["entityName"], h["changeType"]) for h in map(header, drain(bayeux))]
+    org.accepted_chat()
+    got = [(h["entityName"], h["changeType"]) for h in map(header, bayeux.drain())]
     assert ("UserServicePresence", "CREATE") in got
     assert ("AgentWork", "CREATE") not in got and ("AgentWork", "UPDATE") in got
     assert [g for g in got if g[0] == "PendingServiceRouting"] == [
@@ -248,19 +194,16 @@ def test_the_external_routing_channel_applies_the_guide_member_filters(org):
 def test_replay_all_and_replay_after_a_stored_id(org):
     org.chat()
     org.chat()
-    first = Bayeux(org.http, org.token)
-    first.handshake()
+    first = org.subscriber()
     assert first.subscribe("/data/ChangeEvents", -2)["successful"] is True
-    retained = drain(first)
+    retained = first.drain()
     assert len(retained) == 4
-    later = Bayeux(org.http, org.token)
-    later.handshake()
+    later = org.subscriber()
     later.subscribe("/data/ChangeEvents", retained[1]["data"]["event"]["replayId"])
-    assert [m["data"] for m in drain(later)] == [m["data"] for m in retained[2:]]
-    newest = Bayeux(org.http, org.token)
-    newest.handshake()
+    assert [m["data"] for m in later.drain()] == [m["data"] for m in retained[2:]]
+    newest = org.subscriber()
     newest.subscribe("/data/ChangeEvents", -1)
-    assert drain(newest) == []
+    assert newest.drain() == []
     journal = [e.data for e in org.world.journal.since(0) if e.type == "streaming.client"
                and e.data["action"] == "subscribe"]
     assert [e["replayId"] for e in journal] == [-2, retained[1]["data"]["event"]["replayId"], -1]
@@ -268,35 +211,33 @@ def test_replay_all_and_replay_after_a_stored_id(org):
 
 def test_retention_runs_on_the_virtual_clock(org):
     org.chat()
-    keep = Bayeux(org.http, org.token)
-    keep.handshake()
+    keep = org.subscriber()
     keep.subscribe("/data/ChangeEvents", -2)
-    [_, psr] = drain(keep)
+    [_, psr] = keep.drain()
     stored = psr["data"]["event"]["replayId"]
     org.world.clock.advance(71 * 3600)
-    again = Bayeux(org.http, org.renew())
-    again.handshake()
+    org.renew()
+    again = org.subscriber()
     again.subscribe("/data/ChangeEvents", -2)
-    assert len(drain(again)) == 2
+    assert len(again.drain()) == 2
     org.world.clock.advance(2 * 3600)
     org.chat()  # retention is applied as the bus moves on
-    late = Bayeux(org.http, org.renew())
-    late.handshake()
+    org.renew()
+    late = org.subscriber()
     late.subscribe("/data/ChangeEvents", -2)
-    assert [header(m)["changeType"] for m in drain(late)] == ["CREATE", "CREATE"]
+    assert [header(m)["changeType"] for m in late.drain()] == ["CREATE", "CREATE"]
     refused = late.subscribe("/data/PendingServiceRoutingChangeEvent", stored)
     assert refused["successful"] is False and refused["error"].startswith(f"400::The replayId {{{stored}}}")
 
 
 def test_replay_ids_from_before_a_reset_are_refused(org):
     org.chat()
-    bayeux = Bayeux(org.http, org.token)
-    bayeux.handshake()
+    bayeux = org.subscriber()
     bayeux.subscribe("/data/ChangeEvents", -2)
-    stored = drain(bayeux)[-1]["data"]["event"]["replayId"]
+    stored = bayeux.drain()[-1]["data"]["event"]["replayId"]
     org.world.reset()
-    after = Bayeux(org.http, org.renew())
-    after.handshake()
+    org.renew()
+    after = org.subscriber()
     reply = after.subscribe("/data/ChangeEvents", stored)
     assert reply["successful"] is False and reply["error"].startswith(f"400::The replayId {{{stored}}}")
     assert org.fake.streaming.clients()[0]["clientId"] == after.client_id
@@ -305,14 +246,13 @@ def test_replay_ids_from_before_a_reset_are_refused(org):
 # -- client expiry ---------------------------------------------------------------------------------------
 
 def test_a_client_that_stops_polling_expires_on_the_virtual_clock(org):
-    bayeux = Bayeux(org.http, org.token)
-    bayeux.handshake()
+    bayeux = org.subscriber()
     bayeux.subscribe("/data/ChangeEvents")
-    bayeux.poll()
+    bayeux.connect()
     org.world.clock.advance(39)
-    assert bayeux.poll()[0]["successful"] is True
+    assert bayeux.connect()[0]["successful"] is True
     org.world.clock.advance(41)
-    reply, _ = bayeux.poll()
+    reply, _ = bayeux.connect()
     assert reply["error"] == "403::Unknown client" and reply["advice"]["reconnect"] == "handshake"
     expired = [e.data for e in org.world.journal.since(0) if e.type == "streaming.client"
                and e.data["action"] == "expired"]
@@ -328,59 +268,54 @@ def add_fault(org: Org, **rule: Any) -> None:
 
 
 def test_drop_event_loses_the_delivery_but_not_the_retained_event(org):
-    bayeux = Bayeux(org.http, org.token)
-    bayeux.handshake()
+    bayeux = org.subscriber()
     bayeux.subscribe("/data/ChangeEvents")
     add_fault(org, action="drop_event", path="/data/ChangeEvents", count=1)
     chat = org.chat()
-    delivered = drain(bayeux)
+    delivered = bayeux.drain()
     assert summary(delivered) == [("PendingServiceRouting", "CREATE", chat["pendingServiceRoutingId"])]
-    again = Bayeux(org.http, org.token)
-    again.handshake()
+    again = org.subscriber()
     again.subscribe("/data/ChangeEvents", -2)
-    assert [header(m)["entityName"] for m in drain(again)] == ["LiveChatTranscript", "PendingServiceRouting"]
+    assert [header(m)["entityName"] for m in again.drain()] == ["LiveChatTranscript", "PendingServiceRouting"]
 
 
 def test_duplicate_event_delivers_the_same_event_twice(org):
-    bayeux = Bayeux(org.http, org.token)
-    bayeux.handshake()
+    bayeux = org.subscriber()
     bayeux.subscribe("/data/PendingServiceRoutingChangeEvent")
     add_fault(org, action="duplicate_event", path="/data/PendingServiceRouting*", count=1)
     org.chat()
-    first, second = drain(bayeux)
+    first, second = bayeux.drain()
     assert first == second
 
 
 def test_delay_event_holds_one_delivery_back(org):
     org.fake.streaming.config.hold_seconds = 5.0
-    bayeux = Bayeux(org.http, org.token)
-    bayeux.handshake()
+    bayeux = org.subscriber()
     bayeux.subscribe("/data/ChangeEvents")
     add_fault(org, action="delay_event", path="/data/ChangeEvents", count=1, latencySeconds=0.3)
     chat = org.chat()
-    _, now = bayeux.poll()
+    _, now = bayeux.connect()
     assert summary(now) == [("PendingServiceRouting", "CREATE", chat["pendingServiceRoutingId"])]
     started = time.monotonic()
-    _, later = bayeux.poll()
+    _, later = bayeux.connect()
     assert summary(later) == [("LiveChatTranscript", "CREATE", chat["workItemId"])]
     assert 0.1 < time.monotonic() - started < 4.0
 
 
 def test_close_socket_drops_the_client_at_delivery_and_replay_recovers_exactly_the_missed_events(org):
-    bayeux = Bayeux(org.http, org.token)
-    bayeux.handshake()
+    bayeux = org.subscriber()
     bayeux.subscribe("/data/ChangeEvents")
     first = org.chat()
-    seen = drain(bayeux)
+    seen = bayeux.drain()
     assert len(seen) == 2
     add_fault(org, action="close_socket", path="/data/ChangeEvents", count=1)
     second = org.chat()
-    reply, events = bayeux.poll()
+    reply, events = bayeux.connect()
     assert reply["error"] == "403::Unknown client" and events == []
     old_client = bayeux.client_id
-    bayeux.handshake()
+    bayeux.open()
     bayeux.subscribe("/data/ChangeEvents", seen[-1]["data"]["event"]["replayId"])
-    recovered = drain(bayeux)
+    recovered = bayeux.drain()
     assert [h[2] for h in summary(seen)] == [first["workItemId"], first["pendingServiceRoutingId"]]
     assert [h[2] for h in summary(recovered)] == [second["workItemId"], second["pendingServiceRoutingId"]]
     actions = [(e.data["action"], e.data["clientId"], e.data.get("reason")) for e in org.world.journal.since(0)
@@ -389,14 +324,12 @@ def test_close_socket_drops_the_client_at_delivery_and_replay_recovers_exactly_t
 
 
 def test_close_socket_when_now_drops_the_subscribers_as_the_rule_is_added(org):
-    watcher, other = Bayeux(org.http, org.token), Bayeux(org.http, org.token)
-    watcher.handshake()
-    other.handshake()
+    watcher, other = org.subscriber(), org.subscriber()
     watcher.subscribe("/data/ChangeEvents")
     other.subscribe("/data/AgentWorkChangeEvent")
     add_fault(org, action="close_socket", path="/data/ChangeEvents", body={"when": "now"})
-    assert watcher.poll()[0]["error"] == "403::Unknown client"
-    assert other.poll()[0]["successful"] is True
+    assert watcher.connect()[0]["error"] == "403::Unknown client"
+    assert other.connect()[0]["successful"] is True
     expired = [e.data["clientId"] for e in org.world.journal.since(0) if e.type == "streaming.client"
                and e.data["action"] == "expired"]
     assert expired == [watcher.client_id]
@@ -418,14 +351,10 @@ def push_topic(org: Org, name: str, query: str = PSR_TOPIC_QUERY, **flags: Any) 
 
 def test_a_push_topic_notifies_created_updated_deleted_with_only_the_selected_fields(org):
     push_topic(org, "PSR")
-    bayeux = Bayeux(org.http, org.token)
-    bayeux.handshake()
+    bayeux = org.subscriber()
     assert bayeux.subscribe("/topic/PSR")["successful"] is True
-    org.online()
-    chat = org.chat()
-    work_id = org.insert_work(chat)
-    org.console("acceptAgentWork", workId=work_id)
-    events = drain(bayeux)
+    chat, _ = org.accepted_chat()
+    events = bayeux.drain()
     assert [(m["channel"], m["data"]["event"]["type"]) for m in events] == [
         ("/topic/PSR", "created"), ("/topic/PSR", "updated"), ("/topic/PSR", "deleted")]
     for message in events:
@@ -444,24 +373,22 @@ def test_push_topic_operations_where_clause_and_notify_for_fields_filter_notific
     push_topic(org, "Elsewhere", query="SELECT Id FROM PendingServiceRouting WHERE RoutingModel = 'LeastActive'")
     push_topic(org, "SerialOnly", query="SELECT Id, Serial FROM PendingServiceRouting", NotifyForFields="Select")
     push_topic(org, "Off", IsActive=False)
-    bayeux = Bayeux(org.http, org.token)
-    bayeux.handshake()
+    bayeux = org.subscriber()
     for name in ("Creates", "Elsewhere", "SerialOnly", "Off"):
         assert bayeux.subscribe(f"/topic/{name}")["successful"] is True
     org.online()
     chat = org.chat()
     org.insert_work(chat)
-    got = [(m["channel"], m["data"]["event"]["type"]) for m in drain(bayeux)]
+    got = [(m["channel"], m["data"]["event"]["type"]) for m in bayeux.drain()]
     assert got == [("/topic/Creates", "created"), ("/topic/SerialOnly", "created"), ("/topic/SerialOnly", "updated")]
 
 
 def test_push_topic_events_replay_and_a_deleted_topic_is_gone(org):
     topic_id = push_topic(org, "PSR")
     org.chat()
-    bayeux = Bayeux(org.http, org.token)
-    bayeux.handshake()
+    bayeux = org.subscriber()
     bayeux.subscribe("/topic/PSR", -2)
-    [created] = drain(bayeux)
+    [created] = bayeux.drain()
     assert created["data"]["event"]["type"] == "created"
     org.rest("DELETE", f"/sobjects/PushTopic/{topic_id}")
     refused = bayeux.subscribe("/topic/PSR", -1)
@@ -474,11 +401,9 @@ def test_push_topic_events_are_kept_24_hours(org):
     org.world.clock.advance(25 * 3600)
     org.renew()
     org.chat()
-    bayeux = Bayeux(org.http, org.token)
-    bayeux.handshake()
+    bayeux = org.subscriber()
     bayeux.subscribe("/topic/PSR", -2)
-    assert len(drain(bayeux)) == 1
-    cdc = Bayeux(org.http, org.token)
-    cdc.handshake()
+    assert len(bayeux.drain()) == 1
+    cdc = org.subscriber()
     cdc.subscribe("/data/PendingServiceRoutingChangeEvent", -2)
-    assert len(drain(cdc)) == 2  # change events are kept 72 hours
+    assert len(cdc.drain()) == 2  # change events are kept 72 hours

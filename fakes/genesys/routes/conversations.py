@@ -44,11 +44,7 @@ def _wrapup(fake: GenesysFake, cid: str, pid: str, media: Media | None, comm_id:
     fake.authenticate()
     bool_arg("provisional", False)
     with fake.lock:
-        _, p = fake.get_participant(cid, pid, media)
-        if comm_id is not None and comm_id != p.comm_id:
-            from ..errors import GenesysError
-
-            raise GenesysError(404, "conversation.error.communication.not.found", "The communication does not exist.")
+        _, p = fake.get_communication(cid, pid, comm_id, media)
         return reply(serialize.assigned_wrapup(p))
 
 

@@ -5,13 +5,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..errors import not_found
-from ..presence import BY_ID, SYSTEM_PRESENCES
+from ..presence import BY_ID, SYSTEM_PRESENCES, SystemPresence
 from ..views import serialize
 from . import Api, reply
 from .parse import enum_arg, paging
 
 if TYPE_CHECKING:
     from ..models import GenesysFake
+
+
+def _definition(definition_id: str) -> SystemPresence:
+    p = BY_ID.get(definition_id)
+    if p is None:
+        raise not_found()
+    return p
 
 
 def build(fake: GenesysFake) -> Api:
@@ -27,9 +34,7 @@ def build(fake: GenesysFake) -> Api:
     @api.route("GET", "/api/v2/presence/definitions/<definition_id>", response="presence-definition")
     def definition(definition_id: str):
         fake.authenticate()
-        p = BY_ID.get(definition_id)
-        if p is None:
-            raise not_found()
+        p = _definition(definition_id)
         return reply(serialize.presence_definition(p))
 
     @api.route("GET", "/api/v2/presencedefinitions", response="legacy-presence-listing")
@@ -43,9 +48,7 @@ def build(fake: GenesysFake) -> Api:
     @api.route("GET", "/api/v2/presencedefinitions/<definition_id>", response="legacy-presence")
     def legacy_definition(definition_id: str):
         fake.authenticate()
-        p = BY_ID.get(definition_id)
-        if p is None:
-            raise not_found()
+        p = _definition(definition_id)
         return reply(serialize.legacy_presence_definition(fake, p))
 
     @api.route("GET", "/api/v2/systempresences", response="system-presence-list")

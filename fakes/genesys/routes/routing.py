@@ -40,8 +40,7 @@ def build(fake: GenesysFake) -> Api:
         joined = bool_arg("joined", None)
         with fake.lock:
             user = fake.me(principal)
-            items = [serialize.user_queue(fake, q, q.members[user.id]) for q in fake.org.queues_of(user.id)
-                     if joined is None or q.members[user.id].joined == joined]
+            items = serialize.user_queues(fake, user.id, joined)
         return reply(serialize.page(items, number, size, "/api/v2/routing/queues/me"))
 
     @api.route("GET", "/api/v2/routing/queues/<queue_id>", response="queue")

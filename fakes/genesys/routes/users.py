@@ -55,8 +55,7 @@ def build(fake: GenesysFake) -> Api:
         joined = bool_arg("joined", None)
         with fake.lock:
             fake.get_user(user_id)
-            items = [serialize.user_queue(fake, q, q.members[user_id]) for q in fake.org.queues_of(user_id)
-                     if joined is None or q.members[user_id].joined == joined]
+            items = serialize.user_queues(fake, user_id, joined)
         return reply(serialize.page(items, number, size, f"/api/v2/users/{user_id}/queues"))
 
     @api.route("PATCH", "/api/v2/users/<user_id>/queues", request="user-queue-patch-request",
@@ -68,7 +67,7 @@ def build(fake: GenesysFake) -> Api:
             fake.get_user(user_id)
             for item in body:
                 fake.set_member_joined(item["id"], user_id, item.get("joined", True))
-            items = [serialize.user_queue(fake, q, q.members[user_id]) for q in fake.org.queues_of(user_id)]
+            items = serialize.user_queues(fake, user_id)
         return reply(serialize.page(items, 1, max(25, len(items)), f"/api/v2/users/{user_id}/queues"))
 
     @api.route("GET", "/api/v2/users/<user_id>/presences/purecloud", response="user-presence")

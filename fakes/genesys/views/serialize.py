@@ -151,6 +151,11 @@ def user_queue(fake: GenesysFake, q: Queue, m: Member) -> dict[str, Any]:
     return body
 
 
+def user_queues(fake: GenesysFake, user_id: str, joined: bool | None = None) -> list[dict[str, Any]]:
+    """`UserQueue` of each queue the user is a member of (see `Org.queues_of`)."""
+    return [user_queue(fake, q, q.members[user_id]) for q in fake.org.queues_of(user_id, joined)]
+
+
 def wrapup_code(c: WrapupCode, iso_created: str | None = None) -> dict[str, Any]:
     return compact({"id": c.id, "name": c.name, "division": DIVISION, "description": c.description or None,
                     "dateCreated": iso_created, "dateModified": iso_created, "createdBy": None,

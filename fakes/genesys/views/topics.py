@@ -35,7 +35,7 @@ def user_routing_status(fake: GenesysFake, u: User) -> dict[str, Any]:
 def user_activity(fake: GenesysFake, u: User) -> dict[str, Any]:
     p = BY_ID[u.presence_id]
     # inferred: activeQueueIds are the joined queues while the user is On Queue
-    active = [q.id for q in fake.org.queues_of(u.id) if q.members[u.id].joined] if p.id == ON_QUEUE.id else []
+    active = [q.id for q in fake.org.queues_of(u.id, joined=True)] if p.id == ON_QUEUE.id else []
     return delivery(f"v2.users.{u.id}.activity", {
         "id": u.id,
         "routingStatus": {"status": u.routing_status.value, "startTime": fake.clock.iso(u.routing_start)},
