@@ -44,25 +44,6 @@ class ClientCredentials:
             self._token = None
 
 
-class MintedToken:
-    """An agent's own user token, from the Genesys fake's `POST /_fake/tokens {"userId"}`."""
-
-    def __init__(self, mint: Callable[[], dict[str, Any]]) -> None:
-        self._mint = mint
-        self._token: str | None = None
-        self._lock = threading.Lock()
-
-    def __call__(self) -> str:
-        with self._lock:
-            if self._token is None:
-                self._token = self._mint()["access_token"]
-            return f"Bearer {self._token}"
-
-    def forget(self) -> None:
-        with self._lock:
-            self._token = None
-
-
 class GenesysApi:
     """The endpoints the harness uses, with whatever token it was given."""
 

@@ -134,3 +134,23 @@ class HttpClient:
 
     def delete(self, path: str, **kw: Any) -> Any:
         return self.call("DELETE", path, **kw).body
+
+
+class MintedToken:
+    """An agent's own token from a fake's `POST /_fake/tokens {"userId"}` (Genesys user token or Salesforce
+    console session), minted on first use and again after `forget()`."""
+
+    def __init__(self, mint: Callable[[], dict[str, Any]]) -> None:
+        self._mint = mint
+        self._token: str | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> str:
+        with self._lock:
+            if self._token is None:
+                self._token = self._mint()["access_token"]
+            return f"Bearer {self._token}"
+
+    def forget(self) -> None:
+        with self._lock:
+            self._token = None

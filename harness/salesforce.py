@@ -38,25 +38,6 @@ class PasswordLogin:
             self._token = None
 
 
-class MintedSession:
-    """An agent's own console session, from the Salesforce fake's `POST /_fake/tokens {"userId"}`."""
-
-    def __init__(self, mint: Callable[[], dict[str, Any]]) -> None:
-        self._mint = mint
-        self._token: str | None = None
-        self._lock = threading.Lock()
-
-    def __call__(self) -> str:
-        with self._lock:
-            if self._token is None:
-                self._token = self._mint()["access_token"]
-            return f"Bearer {self._token}"
-
-    def forget(self) -> None:
-        with self._lock:
-            self._token = None
-
-
 def soql_quote(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 

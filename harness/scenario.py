@@ -9,11 +9,11 @@ from typing import Any
 from .actors import Agent, AgentClient, AgentConsole, Customer, CustomerChat, work_item_of
 from .control import FakeControl
 from .directory import Directory, Person, QueuePair
-from .genesys import ClientCredentials, GenesysApi, MintedToken
-from .http import ApiError, Tagger
+from .genesys import ClientCredentials, GenesysApi
+from .http import ApiError, MintedToken, Tagger
 from .journal import mentions, slice_entries, timeline
 from .lease import Lease, LeasePool
-from .salesforce import API_VERSION, MintedSession, PasswordLogin, SalesforceApi
+from .salesforce import API_VERSION, PasswordLogin, SalesforceApi
 from .stackinfo import StackInfo
 from .waits import EventFeed, WaitTimeout, wait_until
 
@@ -53,7 +53,7 @@ class Platforms:
             verify = self.info.verify
             env = self.info.env
             g_token = MintedToken(lambda: self.genesys_control.mint_token(person.genesys_user_id))
-            s_token = MintedSession(lambda: self.salesforce_control.mint_token(person.salesforce_user_id))
+            s_token = MintedToken(lambda: self.salesforce_control.mint_token(person.salesforce_user_id))
             client = AgentClient(person, GenesysApi(env["GENESYS_API_URL"], g_token, verify, self.tagger),
                                  self.directory)
             console = AgentConsole(person, SalesforceApi(env["SALESFORCE_INSTANCE_URL"], s_token, verify,
