@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from .http import ApiError, HttpClient, Tagger
+from .http import HttpClient, Tagger
 
 WEBCHAT_PROVIDER = "PureCloud Webchat v2"
 
@@ -50,22 +50,9 @@ class GenesysApi:
     def __init__(self, base_url: str, auth: Callable[[], str], verify: str | bool = True,
                  tagger: Tagger | None = None) -> None:
         self.http = HttpClient(base_url, verify, auth, tagger)
-        self._auth = auth
 
     def call(self, method: str, path: str, **kw: Any):
-        """Like `HttpClient.call`, fetching the token again once after a 401 (expired or revoked token)."""
-        forget = getattr(self._auth, "forget", None)
-        try:
-            answer = self.http.call(method, path, **kw)
-        except ApiError as exc:
-            if exc.status != 401 or forget is None:
-                raise
-            forget()
-            return self.http.call(method, path, **kw)
-        if answer.status == 401 and forget is not None:
-            forget()
-            return self.http.call(method, path, **kw)
-        return answer
+        return self.http.call_renewing(method, path, **kw)
 
     def get(self, path: str, **kw: Any) -> Any:
         return self.call("GET", path, **kw).body

@@ -89,6 +89,22 @@ class HttpClient:
     def url(self, path: str) -> str:
         return path if path.startswith(("http://", "https://")) else f"{self.base_url}{path}"
 
+    def call_renewing(self, method: str, path: str, **kw: Any) -> Response:
+        """Like `call`, fetching the token again once after a 401 (expired or revoked token), when the
+        `Authorization` source can `forget()` it."""
+        forget = getattr(self.auth, "forget", None)
+        try:
+            answer = self.call(method, path, **kw)
+        except ApiError as exc:
+            if exc.status != 401 or forget is None:
+                raise
+            forget()
+            return self.call(method, path, **kw)
+        if answer.status == 401 and forget is not None:
+            forget()
+            return self.call(method, path, **kw)
+        return answer
+
     def call(self, method: str, path: str, *, json_body: Any = None, data: Any = None,
              params: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
              timeout: float | None = None, expect_error: bool = False) -> Response:

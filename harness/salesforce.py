@@ -48,26 +48,13 @@ class SalesforceApi:
     def __init__(self, instance_url: str, auth: Callable[[], str], verify: str | bool = True,
                  tagger: Tagger | None = None, version: str = API_VERSION) -> None:
         self.http = HttpClient(instance_url, verify, auth, tagger)
-        self._auth = auth
         self.version = version
 
     def close(self) -> None:
         self.http.close()
 
     def call(self, method: str, path: str, **kw: Any):
-        """Like `HttpClient.call`, fetching the token again once after a 401 (expired or revoked token)."""
-        forget = getattr(self._auth, "forget", None)
-        try:
-            answer = self.http.call(method, path, **kw)
-        except ApiError as exc:
-            if exc.status != 401 or forget is None:
-                raise
-            forget()
-            return self.http.call(method, path, **kw)
-        if answer.status == 401 and forget is not None:
-            forget()
-            return self.http.call(method, path, **kw)
-        return answer
+        return self.http.call_renewing(method, path, **kw)
 
     # -- REST --------------------------------------------------------------------------------------
     def query(self, soql: str, include_deleted: bool = False) -> list[dict[str, Any]]:
