@@ -73,7 +73,8 @@ class NotificationService:
 
     # -- REST ------------------------------------------------------------------------------------
     def _make_blueprint(self) -> Blueprint:
-        from .routes import ROUTE_SPECS, Api, empty, reply
+        from ..core.routes import Api, empty, reply
+        from .routes import ROUTE_SPECS
 
         api = Api("genesys_notifications")
         model = self.model

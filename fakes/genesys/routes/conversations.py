@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, request
 
+from ...core.routes import Api, empty, reply
 from ..conversations import Media
 from ..views import serialize
-from . import Api, empty, reply
 from .parse import bool_arg, enum_arg, json_body
 
 if TYPE_CHECKING:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from flask import request
 
-from . import Api, reply
+from ...core.routes import Api, reply
 
 if TYPE_CHECKING:
     from ..models import GenesysFake

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ...core.routes import Api, reply
 from ..errors import not_found
 from ..presence import BY_ID, SYSTEM_PRESENCES, SystemPresence
 from ..views import serialize
-from . import Api, reply
 from .parse import enum_arg, paging
 
 if TYPE_CHECKING:

@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING
 
 from flask import request
 
+from ...core.routes import Api, empty, reply
 from ..presence import SYSTEM_PRESENCES, RoutingStatus
 from ..views import serialize
-from . import Api, empty, reply
 from .parse import bool_arg, enum_arg, enum_list_arg, json_body, list_arg, paging
 
 if TYPE_CHECKING:

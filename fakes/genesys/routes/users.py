@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ...core.routes import Api, reply
 from ..views import serialize
-from . import Api, reply
 from .parse import bool_arg, enum_list_arg, json_body, list_arg, paging
 
 if TYPE_CHECKING:

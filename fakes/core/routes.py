@@ -1,0 +1,61 @@
+"""Route specs both fakes declare their operations with: method, path, operation id, request and response schemas."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, Flask, Response, jsonify
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    """One operation: what its body must look like and what it answers (schema names in contracts/<platform>)."""
+
+    method: str
+    rule: str
+    endpoint: str
+    request: str | None  # request body schema, None = no body
+    response: str | None  # response body schema, None = empty body
+    status: int
+
+
+class Api:
+    """Collects routes on a blueprint and remembers their schemas, so tests can check every response."""
+
+    def __init__(self, name: str) -> None:
+        self.blueprint = Blueprint(name, __name__)
+        self.specs: list[RouteSpec] = []
+
+    def route(self, method: str, rule: str, *, request: str | None = None, response: str | None = None,
+              status: int = 200, name: str | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+            endpoint = f"{method.lower()}_{name or fn.__name__}"
+            self.blueprint.add_url_rule(rule, endpoint=endpoint, view_func=fn, methods=[method])
+            self.specs.append(RouteSpec(method, rule, f"{self.blueprint.name}.{endpoint}", request, response, status))
+            return fn
+
+        return decorate
+
+
+def reply(body: Any, status: int = 200) -> Response:
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def empty(status: int = 202) -> Response:
+    return Response(status=status)
+
+
+def spec_for(app: Flask, specs: dict[str, RouteSpec], method: str, path: str) -> RouteSpec | None:
+    """The route spec serving `method path` on `app`, if any (used by the tests' response checks)."""
+    from werkzeug.exceptions import HTTPException
+
+    adapter = app.url_map.bind("localhost")
+    try:
+        endpoint, _ = adapter.match(path, method=method)
+    except HTTPException:
+        return None
+    return specs.get(endpoint)
