@@ -59,3 +59,16 @@ def spec_for(app: Flask, specs: dict[str, RouteSpec], method: str, path: str) ->
     except HTTPException:
         return None
     return specs.get(endpoint)
+
+
+def route_rows(specs: list[RouteSpec]) -> list[tuple[str, str, str, str, str]]:
+    """(method, path, operation id, request schema, response schema) per operation, sorted by path then method."""
+    rows = {(s.method, s.rule, s.endpoint.rsplit(".", 1)[-1], s.request or "-", s.response or "-") for s in specs}
+    return sorted(rows, key=lambda r: (r[1], r[0]))
+
+
+def format_routes(specs: list[RouteSpec]) -> str:
+    """The route list as a Markdown table: what `python -m fakes.<platform>.routes --list` prints."""
+    lines = ["| method | path | operation | request schema | response schema |", "|---|---|---|---|---|"]
+    lines += [f"| {m} | `{p}` | `{op}` | {req} | {resp} |" for m, p, op, req, resp in route_rows(specs)]
+    return "\n".join(lines) + "\n"
