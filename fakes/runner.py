@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .core import Fake, LocalCA, RunningServer, World, serve_app
+from .core.server import ServerKind
 
 # name -> module with `build(world) -> Fake`; the order is the start order.
 FAKE_MODULES = {"genesys": "fakes.genesys", "salesforce": "fakes.salesforce"}
@@ -90,7 +91,8 @@ def start_stack(world: World | None = None, host: str = "127.0.0.1", ports: dict
         started: dict[str, RunningServer] = {}
         for listener, app in fake.listeners().items():
             port = ports.get(name, 0) if listener == "api" else 0
-            started[listener] = serve_app(app, host, port, ssl_context, name=f"{name}-{listener}")
+            kind = ServerKind.WERKZEUG if listener in fake.raw_socket_listeners else ServerKind.CHEROOT
+            started[listener] = serve_app(app, host, port, ssl_context, name=f"{name}-{listener}", kind=kind)
         fake.bind({listener: srv.url for listener, srv in started.items()})
         fakes[name] = fake
         servers[name] = started

@@ -1,13 +1,31 @@
-"""Server runner: serves a WSGI app on a given or ephemeral port in a background thread."""
+"""Server runner: serves a WSGI app on a given or ephemeral port in a background thread.
+
+Two servers: cheroot (HTTP/1.1 keep-alive, so a client reuses its TLS connection; the default for REST
+listeners) and werkzeug's threaded server, kept for listeners that take over the raw socket (the Genesys
+notification WebSocket upgrades through `werkzeug.socket`). The runner is the one place that knows which
+server is used.
+"""
 
 from __future__ import annotations
 
+import enum
 import logging
 import ssl
 import threading
 from dataclasses import dataclass
+from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+
+class ServerKind(enum.StrEnum):
+    CHEROOT = "cheroot"
+    WERKZEUG = "werkzeug"
+
+
+# A REST request holds a worker thread only while it is being answered (idle keep-alive connections wait in
+# cheroot's selector), but a CometD long-poll holds one for its whole hold: leave room for many of those.
+CHEROOT_THREADS = 64
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -23,7 +41,8 @@ class RunningServer:
     host: str
     port: int
     scheme: str
-    _server: BaseWSGIServer
+    kind: ServerKind
+    _stop: Any
     _thread: threading.Thread
 
     @property
@@ -32,18 +51,11 @@ class RunningServer:
         return f"{self.scheme}://{host}:{self.port}"
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._stop()
         self._thread.join(timeout=5)
 
 
-def serve_app(app, host: str = "127.0.0.1", port: int = 0, ssl_context: ssl.SSLContext | None = None,
-              name: str = "fake") -> RunningServer:
-    """Start `app` under werkzeug's threaded server; port 0 picks a free one.
-
-    The runner is the one place that knows which WSGI server is used, so a faster server can be
-    swapped in without touching the fakes.
-    """
+def _serve_werkzeug(app, host: str, port: int, ssl_context: ssl.SSLContext | None, name: str) -> RunningServer:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     try:
         server = make_server(host, port, app, threaded=True, ssl_context=ssl_context, request_handler=_QuietHandler)
@@ -53,4 +65,43 @@ def serve_app(app, host: str = "127.0.0.1", port: int = 0, ssl_context: ssl.SSLC
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, name=f"{name}-server", daemon=True)
     thread.start()
-    return RunningServer(host, server.server_port, "https" if ssl_context else "http", server, thread)
+
+    def stop() -> None:
+        server.shutdown()
+        server.server_close()
+
+    return RunningServer(host, server.server_port, "https" if ssl_context else "http", ServerKind.WERKZEUG, stop,
+                         thread)
+
+
+def _serve_cheroot(app, host: str, port: int, ssl_context: ssl.SSLContext | None, name: str) -> RunningServer:
+    from cheroot import wsgi
+    from cheroot.ssl.builtin import BuiltinSSLAdapter
+
+    class _ContextAdapter(BuiltinSSLAdapter):
+        """cheroot's builtin TLS adapter around a ready context (the generated CA's certificate lives in memory)."""
+
+        def __init__(self, context: ssl.SSLContext) -> None:  # noqa: D107 - no certificate files to load
+            self.context = context
+            self._server_env = {}
+
+    server = wsgi.Server((host, port), app, numthreads=CHEROOT_THREADS, server_name=name, shutdown_timeout=1)
+    if ssl_context is not None:
+        server.ssl_adapter = _ContextAdapter(ssl_context)
+    try:
+        server.prepare()  # binds now, so a taken port is an error here and port 0 is resolved
+    except OSError as exc:
+        raise OSError(f"port {port} on {host} is already in use") from exc
+    bound_port = server.bind_addr[1]
+    thread = threading.Thread(target=server.serve, name=f"{name}-server", daemon=True)
+    thread.start()
+    return RunningServer(host, bound_port, "https" if ssl_context else "http", ServerKind.CHEROOT, server.stop,
+                         thread)
+
+
+def serve_app(app, host: str = "127.0.0.1", port: int = 0, ssl_context: ssl.SSLContext | None = None,
+              name: str = "fake", kind: ServerKind = ServerKind.CHEROOT) -> RunningServer:
+    """Start `app` in a background thread; port 0 picks a free one."""
+    if kind is ServerKind.WERKZEUG:
+        return _serve_werkzeug(app, host, port, ssl_context, name)
+    return _serve_cheroot(app, host, port, ssl_context, name)

@@ -73,6 +73,9 @@ class Fake(ABC):
     def error(self, status: int, message: str | None = None) -> FakeError:
         """The platform's generic error for an HTTP status (404 for an unknown path, 500, 429 ...)."""
 
+    # Listeners whose app takes over the raw socket (a WebSocket upgrade): served by werkzeug, which hands it over.
+    raw_socket_listeners: frozenset[str] = frozenset()
+
     @abstractmethod
     def listeners(self) -> dict[str, Any]:
         """The WSGI apps to serve: "api" (on the port asked for) and any others (ephemeral ports),

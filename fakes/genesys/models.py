@@ -29,6 +29,7 @@ class GenesysFake(ConversationBackend, Fake):
     """One Genesys Cloud org. Handlers parse and serialise; every rule and all state live here."""
 
     name = "genesys"
+    raw_socket_listeners = frozenset({"streaming"})  # the notification WebSocket
 
     def __init__(self, world: World, config: GenesysConfig | None = None) -> None:
         super().__init__(world)
