@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
-from .control import make_control_blueprint
+from .control import guard_control_request, make_control_blueprint
 from .errors import FakeError
 from .world import Fake
 
@@ -72,6 +72,7 @@ def create_fake_app(fake: Fake, import_name: str) -> Flask:
         g.correlation_id = request.headers.get("inin-correlation-id") or fake.new_correlation_id()
         g.actor = None
         if request.path.startswith(CONTROL_PREFIX):
+            guard_control_request(fake)
             return None
         rule = fake.faults.match_request(request.method, request.path)
         if rule is None:

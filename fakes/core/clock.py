@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import math
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+
+# The last instant both platforms can write (9999-12-31T23:59:59Z): their date-time fields stop at year 9999.
+LATEST_EPOCH_SECONDS = 253_402_300_799.0
 
 
 @dataclass(order=True)
@@ -91,9 +95,12 @@ class VirtualClock:
 
     def advance(self, seconds: float) -> dict:
         """Move virtual time forward and fire every timer that falls due, before returning."""
-        if seconds < 0:
-            raise ValueError("seconds must not be negative")
+        if not math.isfinite(seconds) or seconds < 0:
+            raise ValueError("seconds must be a finite, non-negative number")
         with self._lock:
+            if self._now_locked() + seconds > LATEST_EPOCH_SECONDS:
+                # Past year 9999 no timestamp either platform writes can be formed: refuse rather than break.
+                raise ValueError(f"the clock cannot pass {self.iso(LATEST_EPOCH_SECONDS)}")
             if self._frozen_at is not None:
                 self._frozen_at += seconds
             else:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import json
 from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, jsonify, request
@@ -15,6 +17,15 @@ if TYPE_CHECKING:
 MAX_WAIT_SECONDS = 30.0
 
 
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def parse_json(data: bytes) -> Any:
+    """Strict JSON: NaN and Infinity are refused (Python's parser takes them; no platform's does)."""
+    return json.loads(data, parse_constant=_refuse_constant)
+
+
 def _json_body(required: bool = False) -> Any:
     data = request.get_data(cache=True)
     if not data.strip():
@@ -22,9 +33,58 @@ def _json_body(required: bool = False) -> Any:
             raise ControlError("a JSON body is required")
         return {}
     try:
-        return request.get_json(force=True)
-    except Exception as exc:
+        return parse_json(data)
+    except ValueError as exc:
         raise ControlError(f"the body is not valid JSON: {exc}") from exc
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _is_ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _hostname(value: str) -> str:
+    """The host part of a `Host` header or an origin (`[::1]:8080` -> `::1`)."""
+    value = value.split("://", 1)[-1].split("/", 1)[0]
+    if value.startswith("["):
+        return value[1:].split("]", 1)[0].lower()
+    return value.rsplit(":", 1)[0].lower() if value.count(":") == 1 else value.lower()
+
+
+def guard_control_request(fake: Fake) -> None:
+    """The control API has no credential (a local tool), so it refuses what only a web page would send.
+
+    - a `Host` that is a DNS name other than localhost or a name the fake is served under: a DNS-rebinding page;
+    - an `Origin` (browsers send it on every cross-origin POST, and with `fetch`) of another host;
+    - a body that is not `application/json`: an HTML form or a `text/plain` beacon can be sent cross-site without
+      a preflight, `application/json` cannot.
+    """
+    served = {_hostname(url) for url in fake.urls.values()}
+    host = _hostname(request.host or "")
+    if not (_is_loopback(host) or _is_ip_literal(host) or host in served):
+        raise ControlError(f"the control API answers only on its own address, not Host {request.host!r}",
+                           status=403, error="forbidden")
+    origin = request.headers.get("Origin")
+    if origin is not None and _hostname(origin) != host:
+        raise ControlError(f"the control API refuses cross-origin requests (Origin {origin!r})", status=403,
+                           error="forbidden")
+    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        has_body = bool(request.content_length) or "chunked" in request.headers.get("Transfer-Encoding", "")
+        if (request.mimetype or has_body) and request.mimetype != "application/json":
+            raise ControlError(f"the control API takes application/json bodies only, not {request.mimetype or 'none'!r}",
+                               status=415, error="unsupported_media_type")
 
 
 def _int_arg(name: str, default: int, minimum: int = 0) -> int:
@@ -116,7 +176,10 @@ def make_control_blueprint(fake: Fake) -> Blueprint:
         seconds = body.get("seconds") if isinstance(body, dict) else None
         if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or seconds < 0:
             raise ControlError("seconds must be a non-negative number")
-        return jsonify(world.clock.advance(float(seconds)))
+        try:
+            return jsonify(world.clock.advance(float(seconds)))
+        except (ValueError, OverflowError) as exc:
+            raise ControlError(str(exc)) from exc
 
     @bp.post("/clock/freeze")
     def clock_freeze():

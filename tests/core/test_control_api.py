@@ -156,7 +156,8 @@ def test_clock_freeze_advance(client):
     after = client.post("/_fake/clock/advance", json={"seconds": 30}).get_json()
     assert after["epochSeconds"] == pytest.approx(before["epochSeconds"] + 30)
     assert client.post("/_fake/clock/advance", json={"seconds": -1}).status_code == 400
-    assert client.post("/_fake/clock/advance", data="not json").status_code == 400
+    assert client.post("/_fake/clock/advance", data="not json", content_type="application/json").status_code == 400
+    assert client.post("/_fake/clock/advance", data="{}", content_type="text/plain").status_code == 415
     assert client.post("/_fake/clock/advance").status_code == 400
 
 
