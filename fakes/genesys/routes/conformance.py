@@ -9,7 +9,7 @@ from flask import Flask
 
 import contracts
 
-from .routes import spec_for
+from . import spec_for
 
 
 class ContractViolation(AssertionError):
