@@ -45,14 +45,11 @@ class GenesysError(FakeError):
         self.entity_id = entity_id
 
     def body(self) -> dict[str, Any]:
-        context_id = ""
-        try:
-            from flask import g, has_request_context
+        # Imported here, where an error is rendered, so the model that raises these errors loads no HTTP framework.
+        from flask import g, has_request_context
 
-            if has_request_context():
-                context_id = getattr(g, "correlation_id", "") or ""
-        except ImportError:  # pragma: no cover
-            pass
+        # The socket listener sets no correlation id: its errors carry an empty contextId.
+        context_id = g.get("correlation_id", "") if has_request_context() else ""
         out: dict[str, Any] = {
             "message": self.message,
             "code": self.code,
@@ -79,6 +76,11 @@ class OAuthError(FakeError):
 
 
 # -- generic -----------------------------------------------------------------------------------------
+def for_status(status: int, message: str | None = None) -> GenesysError:
+    """The platform's generic error for an HTTP status (an unknown path, a fault rule, an unexpected failure)."""
+    return GenesysError(status, message=message)
+
+
 def bad_request(message: str, code: str = "bad.request", **kw: Any) -> GenesysError:
     return GenesysError(400, code, message, **kw)
 

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from fakes.core import Fake, SeedPlan, World
 
 from ..config import GenesysConfig
-from ..errors import GenesysError
+from ..errors import GenesysError, for_status
 from ..views import serialize
 from .conversation_backend import ConversationBackend
 from .oauth import OAuthBackend
@@ -114,7 +114,7 @@ class GenesysFake(Fake):
             }
 
     def error(self, status: int, message: str | None = None) -> GenesysError:
-        return GenesysError(status, message=message)
+        return for_status(status, message)
 
     # -- tokens (control API) --------------------------------------------------------------------
     def mint_token(self, body: dict[str, Any]) -> dict[str, Any]:
