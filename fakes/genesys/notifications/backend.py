@@ -18,7 +18,6 @@ from .topics import (
     TOKEN_REVOKED_TOPIC,
     TopicCheck,
     TopicProblem,
-    TopicState,
     check,
     expand,
 )
@@ -158,10 +157,6 @@ class NotificationBackend:
         }
 
     # -- channels --------------------------------------------------------------------------------
-    def channel_body(self, channel: Channel) -> dict[str, Any]:
-        """`Channel {connectUri, id, expires}`."""
-        return {"connectUri": self.connect_uri(channel), "id": channel.id, "expires": self.clock.iso(channel.expires)}
-
     def create_channel(self, principal: Principal) -> Channel:
         """A new channel; at the limit the owner's channel used longest ago goes, unconnected ones first."""
         with self.lock:
@@ -190,18 +185,18 @@ class NotificationBackend:
             self._emit("notifications.channel", {"channelId": channel.id, "owner": channel.owner, "action": "created"})
             return channel
 
-    def list_channels(self, principal: Principal, include: str) -> list[dict[str, Any]]:
-        """`includechannels=token`: this token's channels; `oauthclient`: every channel of the user and app,
-        those of other tokens without their id (SDK docs)."""
+    def list_channels(self, principal: Principal, include: str) -> list[tuple[Channel, bool]]:
+        """`includechannels=token`: this token's channels; `oauthclient`: every channel of the user and app.
+        Each with whether it is this token's own (the others are listed without their id, SDK docs)."""
         with self.lock:
             out = []
             for c in self.channels.values():
                 if c.key != (principal.client_id, principal.user_id):
                     continue
                 if c.token == principal.token:
-                    out.append(self.channel_body(c))
+                    out.append((c, True))
                 elif include == "oauthclient":
-                    out.append({"expires": self.clock.iso(c.expires)})
+                    out.append((c, False))
             return out
 
     def channel_exists(self, principal: Principal, channel_id: str) -> bool:
@@ -326,28 +321,15 @@ class NotificationBackend:
         )
 
     # -- subscriptions ---------------------------------------------------------------------------
-    def subscriptions(self, principal: Principal, channel_id: str) -> list[dict[str, Any]]:
+    def subscriptions(self, principal: Principal, channel_id: str) -> list[TopicCheck]:
         with self.lock:
-            channel = self._owned(principal, channel_id)
-            return [self._topic_entity(TopicCheck(t, *_parts(t))) for t in channel.topics]
-
-    def _topic_entity(self, result: TopicCheck) -> dict[str, Any]:
-        entity: dict[str, Any] = {"id": result.name}
-        if result.ok:
-            entity["state"] = TopicState.PERMITTED.value
-        else:
-            entity["state"] = TopicState.REJECTED.value
-            entity["rejectionReason"] = "The subscription topic is not valid."  # inferred: wording
-            entity["missingPermissions"] = []
-        uri = result.self_uri()
-        if uri:
-            entity["selfUri"] = uri
-        return entity
+            return _subscribed(self._owned(principal, channel_id))
 
     def change_subscriptions(
         self, principal: Principal, channel_id: str, requested: list[str], replace: bool, ignore_errors: bool
-    ) -> list[dict[str, Any]]:
-        """PUT (`replace`) or POST (add). Nothing changes when a topic is refused.
+    ) -> list[TopicCheck]:
+        """PUT (`replace`) or POST (add): the channel's topics, then those rejected. Nothing changes when a topic
+        is refused.
 
         inferred: `ignoreErrors=true` turns topics about unknown users or queues into Rejected entries
         (the platform documents it for failed permission checks); malformed topics are refused anyway.
@@ -382,8 +364,7 @@ class NotificationBackend:
                 "notifications.subscriptions",
                 {"channelId": channel.id, "owner": channel.owner, "topics": list(channel.topics)},
             )
-            entities = [self._topic_entity(TopicCheck(t, *_parts(t))) for t in channel.topics]
-            return entities + [self._topic_entity(r) for r in rejected]
+            return _subscribed(channel) + rejected
 
     def delete_subscriptions(self, principal: Principal, channel_id: str) -> None:
         with self.lock:
@@ -654,10 +635,9 @@ class NotificationBackend:
                 self.delivered += 1
 
 
-def _parts(name: str) -> tuple[Any, Any]:
-    """Template and entity id of a topic already accepted (no existence check)."""
-    result = check(name, lambda _: True, lambda _: True)
-    return result.template, result.entity_id
+def _subscribed(channel: Channel) -> list[TopicCheck]:
+    """The channel's topics, each accepted already (so not checked for its user or queue again)."""
+    return [check(name, lambda _: True, lambda _: True) for name in channel.topics]
 
 
 def _uuid_from(rng: random.Random):

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from ...core.routes import Api, empty, reply
 from ..notifications.topics import AVAILABLE_TOPIC_EXPANDS, available_topics
+from ..views import notifications as views
 from .parse import authenticate, bool_arg, enum_arg, enum_list_arg, json_body, optional_json
 
 if TYPE_CHECKING:
@@ -23,13 +24,14 @@ def build(fake: GenesysFake) -> Api:
         principal = authenticate(fake)
         optional_json()  # the SDK sends null; others send nothing or {}: any well-formed JSON is accepted
         backend = fake.notifications
-        return reply(backend.channel_body(backend.create_channel(principal)))
+        return reply(views.channel(backend, backend.create_channel(principal)))
 
     @api.route("GET", f"{base}/channels", response="notification-channel-listing", name="channels")
     def get_channels():
         principal = authenticate(fake)
         include = enum_arg("includechannels", "includechannels", list(INCLUDE_CHANNELS), "token")
-        return reply({"entities": fake.notifications.list_channels(principal, include or "token")})
+        found = fake.notifications.list_channels(principal, include or "token")
+        return reply({"entities": views.channel_listing(fake.notifications, found)})
 
     @api.route("HEAD", f"{base}/channels/<channel_id>", name="channel")
     def head_channel(channel_id: str):
@@ -40,7 +42,7 @@ def build(fake: GenesysFake) -> Api:
                name="channel_subscriptions")
     def get_subscriptions(channel_id: str):
         principal = authenticate(fake)
-        return reply({"entities": fake.notifications.subscriptions(principal, channel_id)})
+        return reply({"entities": [views.topic(t) for t in fake.notifications.subscriptions(principal, channel_id)]})
 
     @api.route("PUT", f"{base}/channels/<channel_id>/subscriptions", request="notification-subscription-request",
                response="notification-channel-topic-listing", name="channel_subscriptions")
@@ -56,8 +58,8 @@ def build(fake: GenesysFake) -> Api:
         principal = authenticate(fake)
         ignore_errors = bool(bool_arg("ignoreErrors", False))
         topics = [item["id"] for item in json_body("notification-subscription-request")]
-        entities = fake.notifications.change_subscriptions(principal, channel_id, topics, replace, ignore_errors)
-        return reply({"entities": entities})
+        changed = fake.notifications.change_subscriptions(principal, channel_id, topics, replace, ignore_errors)
+        return reply({"entities": [views.topic(t) for t in changed]})
 
     @api.route("DELETE", f"{base}/channels/<channel_id>/subscriptions", status=204, name="channel_subscriptions")
     def delete_subscriptions(channel_id: str):
