@@ -1,14 +1,20 @@
-"""Settings of the Genesys fake for behaviours the reference could not confirm (each one `# inferred:`)."""
+"""Settings of the Genesys fake for behaviours the reference could not confirm (each one `# inferred:`).
+
+`GenesysConfig` is the org's (`fake.config`), `NotificationConfig` the notification service's
+(`fake.notifications.config`). Change a field to model another guess.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .auth import DEFAULT_TOKEN_SECONDS
+DEFAULT_TOKEN_SECONDS = 86399  # inferred: about 24 h, the default token lifetime of an OAuth client
 
 
 @dataclass(frozen=True)
 class ErrorSpec:
+    """An error the platform's documentation does not pin down: status, code and message to answer with."""
+
     status: int
     code: str
     message: str
@@ -34,5 +40,39 @@ class GenesysConfig:
     conversation_list_needs_user: bool = True
     # inferred: a user token may only act on its own agent participant
     user_token_own_participant_only: bool = True
-    # inferred: the code Genesys records when the ACW timer runs out
+    # inferred: the code Genesys records when the ACW timer runs out (id and name)
+    acw_timeout_code_id: str = "7fb334b0-0e9e-11e4-9191-0800200c9a66"
     acw_timeout_code_name: str = "ININ-WRAP-UP-TIMEOUT"
+
+
+@dataclass
+class NotificationConfig:
+    """Limits and the behaviours the reference could not confirm (each `# inferred:` where it is a guess)."""
+
+    channel_limit: int = 20  # per user/app combination (SDK 269 docstring)
+    topic_limit: int = 1000  # per channel (secondary source)
+    channel_lifetime_seconds: float = 24 * 3600.0  # secondary source: 24 h, resubscribing extends it
+    heartbeat_seconds: float = 30.0  # secondary source
+    # Catch-up heartbeats after a big clock jump, at most this many intervals behind.
+    heartbeat_catch_up: int = 10
+    # inferred: a v2.system.socket_closing warning this long before a channel expires (None: no warning)
+    expiry_warning_seconds: float | None = 60.0
+    # inferred: the status for a channel owned by another user/app (HEAD always answers 404)
+    foreign_channel_status: int = 403
+    # inferred: the close codes; the platform's are not documented (1001 is reported for idle closes)
+    close_code_expired: int = 1000
+    close_code_replaced: int = 1000
+    close_code_removed: int = 1000
+    close_code_token: int = 1000
+    close_code_fault: int = 1001
+    close_code_maintenance: int = 1001
+    # inferred: the platform does not buffer events for a channel with no open socket
+    buffer_while_disconnected: bool = False
+    # inferred: answer a socket upgrade for an unknown channel with a 404 instead of accepting it
+    reject_unknown_channel_upgrade: bool = True
+    # Write every queued frame of a socket in one system call (False: one call per frame, as a
+    # send per message would; kept to measure the difference).
+    batch_frames: bool = True
+    # Send each write at once (TCP_NODELAY) instead of letting Nagle's algorithm hold it for an ACK
+    # (False: the socket's default, kept to measure the difference).
+    tcp_nodelay: bool = True

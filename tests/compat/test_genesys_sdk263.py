@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from fakes.core import World
-from fakes.genesys.conformance import check_response
+from fakes.genesys.routes.conformance import check_response
 from fakes.runner import Stack, start_stack
 
 sdk = pytest.importorskip("PureCloudPlatformClientV2")

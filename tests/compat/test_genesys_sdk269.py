@@ -95,7 +95,7 @@ def _install_sdk(cache_dir: Path) -> Path:
 
 def test_sdk269_presence_routing_queues_and_channels(request, tmp_path_factory):
     from fakes.core import World
-    from fakes.genesys.conformance import check_response
+    from fakes.genesys.routes.conformance import check_response
     from fakes.runner import start_stack
 
     cache = getattr(request.config, "cache", None)  # absent under `-p no:cacheprovider`

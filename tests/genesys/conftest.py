@@ -11,7 +11,7 @@ from genesys_org import ContractClient, Org, client_token
 from fakes.core import World
 from fakes.genesys import GenesysFake, build
 from fakes.genesys.config import GenesysConfig
-from fakes.genesys.conformance import check_event
+from fakes.genesys.routes.conformance import check_event
 
 
 @pytest.fixture(scope="module")

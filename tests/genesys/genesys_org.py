@@ -14,8 +14,8 @@ from flask.testing import FlaskClient
 
 from fakes.core import World
 from fakes.genesys import GenesysFake
-from fakes.genesys.conformance import check_response
-from fakes.genesys.presence import AVAILABLE, ON_QUEUE
+from fakes.genesys.model.presence import AVAILABLE, ON_QUEUE
+from fakes.genesys.routes.conformance import check_response
 
 ON_QUEUE_ID = ON_QUEUE.id
 AVAILABLE_ID = AVAILABLE.id

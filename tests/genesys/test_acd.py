@@ -47,10 +47,10 @@ def test_chat_waits_in_queue_until_an_agent_goes_on_queue(org):
     cid = org.create_chat(qid)["id"]
     assert org.agents(cid) == []
     assert [p["purpose"] for p in org.chat(cid)["participants"]] == ["customer", "acd"]
-    assert org.fake.waiting[qid] == [cid]
+    assert org.fake.conversations.waiting[qid] == [cid]
     org.set_presence(a)
     assert org.alerting_user(cid) == a
-    assert org.fake.waiting[qid] == []
+    assert org.fake.conversations.waiting[qid] == []
 
 
 def test_off_queue_and_unjoined_members_are_not_offered(org):
@@ -82,7 +82,7 @@ def test_alert_timeout_disconnects_by_system_marks_not_responding_and_offers_the
     # b misses it too: nobody is left, so it waits until a resets to IDLE
     org.advance(30)
     assert org.routing_status(b) == "NOT_RESPONDING" and org.alerting_user(cid) is None
-    assert org.fake.waiting[qid] == [cid]
+    assert org.fake.conversations.waiting[qid] == [cid]
     r = org.put(f"/api/v2/users/{a}/routingstatus", {"status": "IDLE"})
     assert r.status_code == 200 and r.json["status"] in ("IDLE", "INTERACTING")
     assert org.alerting_user(cid) == a
@@ -165,7 +165,7 @@ def test_customer_leaving_while_waiting_takes_the_chat_out_of_the_queue(org):
     conv = org.create_chat(qid)
     customer = next(p for p in conv["participants"] if p["purpose"] == "customer")
     org.disconnect(conv["id"], customer["id"])
-    assert org.fake.waiting[qid] == []
+    assert org.fake.conversations.waiting[qid] == []
     org.set_presence(a)
     assert org.agents(conv["id"]) == []
     assert all(p["state"] == "disconnected" for p in org.chat(conv["id"])["participants"])
@@ -191,9 +191,9 @@ def test_reset_cancels_pending_timers(org):
     org.set_presence(a)
     org.create_chat(qid)
     org.world.reset()
-    assert org.fake.conversations == {}
+    assert org.fake.conversations.by_id == {}
     org.advance(60)  # the old alert timer must not touch the new org
-    assert org.fake.conversations == {}
+    assert org.fake.conversations.by_id == {}
 
 
 def test_choosing_on_queue_again_leaves_not_responding(org):

@@ -12,9 +12,9 @@ import pytest
 from genesys_org import Org, client_token
 
 import contracts
-from fakes.genesys.auth import Principal
-from fakes.genesys.conformance import check_event
+from fakes.genesys.model.tokens import Principal
 from fakes.genesys.routes import RouteSpec, all_specs
+from fakes.genesys.routes.conformance import check_event
 
 MISSING = "00000000-0000-4000-8000-000000000000"
 NOT_FOUND_CODES = {
@@ -40,7 +40,9 @@ VALID_BODIES: dict[str, Any] = {
     "transfer-to-queue-request": {"queueId": MISSING},
     "transfer-to-address-request": {"address": MISSING},
 }
-SPECS = sorted((s for s in all_specs() if s.rule != "/oauth/token"), key=lambda s: (s.rule, s.method))
+# The notification routes have ids of their own (channels) and their bad input is walked in test_notifications_rest.
+SPECS = sorted((s for s in all_specs() if s.rule != "/oauth/token" and not s.rule.startswith("/api/v2/notifications")),
+               key=lambda s: (s.rule, s.method))
 
 
 def _ids(spec: RouteSpec) -> str:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from fakes.genesys.auth import Principal, TokenStore
-from fakes.genesys.conversations import Media
 from fakes.genesys.errors import GenesysError
-from fakes.genesys.org import WrapupPrompt
-from fakes.genesys.presence import ON_QUEUE, RoutingStatus
+from fakes.genesys.model.conversations import Media
+from fakes.genesys.model.org import WrapupPrompt
+from fakes.genesys.model.presence import ON_QUEUE, RoutingStatus
+from fakes.genesys.model.tokens import Principal, TokenStore
 
 SYSTEM = Principal("t", "client", None, float("inf"))
 
@@ -34,12 +34,12 @@ def test_queue_wrapup_prompt_maps_to_the_participant(prompt, value, required, ti
 def test_routing_status_is_derived_from_presence_and_work(fake):
     user = next(iter(fake.org.users.values()))
     with fake.lock:
-        fake.patch_user_presence(user.id, ON_QUEUE.id, None)
+        fake.users.patch_user_presence(user.id, ON_QUEUE.id, None)
         assert user.routing_status is RoutingStatus.IDLE
         user.routing_status = RoutingStatus.NOT_RESPONDING
-        fake.refresh_routing_status(user)
+        fake.users.refresh_routing_status(user)
         assert user.routing_status is RoutingStatus.NOT_RESPONDING  # only the client or On Queue resets it
-        fake.refresh_routing_status(user, entering_queue=True)
+        fake.users.refresh_routing_status(user, entering_queue=True)
         assert user.routing_status is RoutingStatus.IDLE
 
 
@@ -47,8 +47,8 @@ def test_ties_in_idle_time_go_to_the_earlier_member(fake):
     queue = fake.org.queue_by_name("Chat Queue 1")
     users = list(queue.members)
     for uid in reversed(users):  # same frozen instant for everybody
-        fake.patch_user_presence(uid, ON_QUEUE.id, None)
-    conv = fake.create_conversation(SYSTEM, Media.CHAT, queue.id, "p", None, None)
+        fake.users.patch_user_presence(uid, ON_QUEUE.id, None)
+    conv = fake.conversations.create_conversation(SYSTEM, Media.CHAT, queue.id, "p", None, None)
     assert conv.agents()[0].user_id == users[0]
 
 
@@ -56,25 +56,25 @@ def test_a_busy_user_is_not_a_candidate(fake):
     queue = fake.org.queue_by_name("Chat Queue 1")
     uid = next(iter(queue.members))
     for other in list(queue.members)[1:]:
-        fake.post_queue_members(queue.id, [other], delete=True)
-    fake.patch_user_presence(uid, ON_QUEUE.id, None)
-    first = fake.create_conversation(SYSTEM, Media.CHAT, queue.id, "p", None, None)
-    assert fake.user_busy(uid)
-    second = fake.create_conversation(SYSTEM, Media.CHAT, queue.id, "p", None, None)
-    assert second.agents() == [] and fake.waiting[queue.id] == [second.id]
-    fake.patch_participant(SYSTEM, first.id, first.agents()[0].id, None, state="disconnected")  # declined
+        fake.routing.post_queue_members(queue.id, [other], delete=True)
+    fake.users.patch_user_presence(uid, ON_QUEUE.id, None)
+    first = fake.conversations.create_conversation(SYSTEM, Media.CHAT, queue.id, "p", None, None)
+    assert fake.conversations.user_busy(uid)
+    second = fake.conversations.create_conversation(SYSTEM, Media.CHAT, queue.id, "p", None, None)
+    assert second.agents() == [] and fake.conversations.waiting[queue.id] == [second.id]
+    fake.conversations.patch_participant(SYSTEM, first.id, first.agents()[0].id, None, state="disconnected")  # declined
     assert fake.org.users[uid].routing_status is RoutingStatus.NOT_RESPONDING
-    assert fake.waiting[queue.id] == [first.id, second.id]  # the older one is served first
+    assert fake.conversations.waiting[queue.id] == [first.id, second.id]  # the older one is served first
 
 
 def test_user_token_transfer_of_external_work_is_refused_before_anything_else(fake):
     queue = fake.org.queue_by_name("Chat Queue 1")
     uid = next(iter(queue.members))
-    fake.patch_user_presence(uid, ON_QUEUE.id, None)
-    conv = fake.create_conversation(SYSTEM, Media.CHAT, queue.id, "p", {"workItemId": "0Mw5i000000AbCdCAK"}, None)
+    fake.users.patch_user_presence(uid, ON_QUEUE.id, None)
+    conv = fake.conversations.create_conversation(SYSTEM, Media.CHAT, queue.id, "p", {"workItemId": "0Mw5i000000AbCdCAK"}, None)
     leg = conv.agents()[0]
     agent = Principal("a", "app", uid, float("inf"))
-    fake.patch_participant(agent, conv.id, leg.id, None, state="connected")
+    fake.conversations.patch_participant(agent, conv.id, leg.id, None, state="connected")
     with pytest.raises(GenesysError) as refused:
-        fake.transfer(agent, conv.id, leg.id, None, queue_id=queue.id)
+        fake.conversations.transfer(agent, conv.id, leg.id, None, queue_id=queue.id)
     assert refused.value.status == 403 and conv.recent_transfers == []

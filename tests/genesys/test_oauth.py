@@ -71,7 +71,7 @@ def test_expire_tokens_fault_expires_every_token(org):
     r = org.client.post("/_fake/faults", json={"action": "expire_tokens"})
     assert r.status_code == 201 and r.json["faults"][0]["expired"] >= 1
     assert org.get("/api/v2/users").status_code == 401
-    assert not org.fake.token_valid(org.token)
+    assert not org.fake.oauth.token_valid(org.token)
 
 
 def test_correlation_id_header_is_echoed_as_context_id(client):

@@ -155,7 +155,7 @@ def test_attended_transfer_to_a_queue_declined_restores_the_queue(org, chat):
     receiver = org.participant_of(cid, c, "alerting")
     org.disconnect(cid, receiver["id"])
     assert org.participant_of(cid, a)["state"] == "connected"
-    assert org.fake.conversations[cid].queue_id == q1
+    assert org.fake.conversations.by_id[cid].queue_id == q1
     assert not any(p["purpose"] == "acd" and p["state"] == "connected" for p in org.chat(cid)["participants"])
 
 

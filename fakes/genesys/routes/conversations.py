@@ -5,54 +5,53 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from flask import Blueprint, request
-
 from ...core.routes import Api, empty, reply
-from ..conversations import Media
+from ..model.conversations import Media
 from ..views import serialize
-from .parse import bool_arg, enum_arg, json_body
+from .parse import authenticate, bool_arg, enum_arg, json_body
 
 if TYPE_CHECKING:
-    from ..models import GenesysFake
+    from ..model.fake import GenesysFake
 
 COMMUNICATION_TYPES = ["call", "callback", "chat", "cobrowse", "email", "message", "screenshare", "socialexpression",
                        "video"]
 
 
 def _patch_participant(fake: GenesysFake, cid: str, pid: str, media: Media | None):
-    principal = fake.authenticate()
+    principal = authenticate(fake)
     body = json_body("media-participant-request")
-    fake.patch_participant(principal, cid, pid, media, state=body.get("state"), wrapup=body.get("wrapup"),
-                           wrapup_skipped=body.get("wrapupSkipped"))
+    fake.conversations.patch_participant(principal, cid, pid, media, state=body.get("state"),
+                                         wrapup=body.get("wrapup"), wrapup_skipped=body.get("wrapupSkipped"))
     return empty(202)
 
 
 def _patch_attributes(fake: GenesysFake, cid: str, pid: str, media: Media | None):
-    principal = fake.authenticate()
+    principal = authenticate(fake)
     body = json_body("participant-attributes")
-    attributes = fake.patch_participant_attributes(principal, cid, pid, media, body.get("attributes") or {})
+    attributes = fake.conversations.patch_participant_attributes(principal, cid, pid, media,
+                                                                 body.get("attributes") or {})
     return reply({"attributes": attributes}, 202)
 
 
 def _wrapup_codes(fake: GenesysFake, cid: str, pid: str, media: Media | None):
-    principal = fake.authenticate()
-    codes = fake.participant_wrapup_codes(principal, cid, pid, media)
+    principal = authenticate(fake)
+    codes = fake.conversations.participant_wrapup_codes(principal, cid, pid, media)
     return reply([serialize.wrapup_code_full(fake, c) for c in codes])
 
 
 def _wrapup(fake: GenesysFake, cid: str, pid: str, media: Media | None, comm_id: str | None = None):
-    fake.authenticate()
+    authenticate(fake)
     bool_arg("provisional", False)
     with fake.lock:
-        _, p = fake.get_communication(cid, pid, comm_id, media)
+        _, p = fake.conversations.get_communication(cid, pid, comm_id, media)
         return reply(serialize.assigned_wrapup(p))
 
 
 def _replace(fake: GenesysFake, cid: str, pid: str, media: Media | None, schema: str):
-    principal = fake.authenticate()
+    principal = authenticate(fake)
     body: dict[str, Any] = json_body(schema)
-    fake.transfer(principal, cid, pid, media, user_id=body.get("userId"), queue_id=body.get("queueId"),
-                  address=body.get("address"), transfer_type=body.get("transferType"))
+    fake.conversations.transfer(principal, cid, pid, media, user_id=body.get("userId"), queue_id=body.get("queueId"),
+                                address=body.get("address"), transfer_type=body.get("transferType"))
     return empty(202)
 
 
@@ -64,8 +63,8 @@ def _media_routes(api: Api, fake: GenesysFake, media: Media) -> None:
 
     @api.route("GET", base, response=listing, name=f"{tag}")
     def list_conversations():
-        principal = fake.authenticate()
-        convs = fake.list_conversations(principal, media)
+        principal = authenticate(fake)
+        convs = fake.conversations.list_conversations(principal, media)
         with fake.lock:
             items = [serialize.media_conversation(fake, c) for c in convs]
         return reply(serialize.page(items, 1, max(25, len(items)), base))
@@ -73,30 +72,26 @@ def _media_routes(api: Api, fake: GenesysFake, media: Media) -> None:
     if media is Media.CHAT:
         @api.route("POST", base, request="create-web-chat-request", response=single, name=tag)
         def create():
-            principal = fake.authenticate()
+            principal = authenticate(fake)
             body = json_body("create-web-chat-request")
-            conv = fake.create_conversation(principal, media, body.get("queueId"), body.get("provider"),
-                                            body.get("attributes"), body.get("customerName"))
+            conv = fake.conversations.create_conversation(principal, media, body.get("queueId"),
+                                                          body.get("provider"), body.get("attributes"),
+                                                          body.get("customerName"))
             with fake.lock:
                 return reply(serialize.media_conversation(fake, conv))
 
     @api.route("GET", f"{base}/<cid>", response=single, name=f"{tag}_conversation")
     def get_one(cid: str):
-        fake.authenticate()
+        authenticate(fake)
         with fake.lock:
-            return reply(serialize.media_conversation(fake, fake.get_conversation(cid, media)))
+            return reply(serialize.media_conversation(fake, fake.conversations.get_conversation(cid, media)))
 
     @api.route("PATCH", f"{base}/<cid>", request="conversation-patch-request", response="conversation",
                name=f"{tag}_conversation")
     def patch_one(cid: str):
-        principal = fake.authenticate()
+        principal = authenticate(fake)
         body = json_body("conversation-patch-request")
-        if body.get("state") != "disconnected":
-            from ..errors import bad_request
-
-            # inferred: disconnecting is the only change a client can make to a whole chat
-            raise bad_request("Only the state disconnected can be set on a conversation.")
-        conv = fake.disconnect_conversation(principal, cid, media)
+        conv = fake.conversations.patch_conversation(principal, cid, media, body.get("state"))
         with fake.lock:
             return reply(serialize.conversation(fake, conv))
 
@@ -113,9 +108,9 @@ def _media_routes(api: Api, fake: GenesysFake, media: Media) -> None:
     @api.route("PATCH", f"{base}/<cid>/participants/<pid>/communications/<comm_id>",
                request="media-participant-request", status=202, name=f"{tag}_participant_communication")
     def patch_communication(cid: str, pid: str, comm_id: str):
-        principal = fake.authenticate()
+        principal = authenticate(fake)
         body = json_body("media-participant-request")
-        fake.patch_communication(principal, cid, pid, comm_id, media, body.get("state"))
+        fake.conversations.patch_communication(principal, cid, pid, comm_id, media, body.get("state"))
         return empty(202)
 
     @api.route("GET", f"{base}/<cid>/participants/<pid>/wrapupcodes", response="wrapup-code-list",
@@ -136,9 +131,9 @@ def _media_routes(api: Api, fake: GenesysFake, media: Media) -> None:
     @api.route("POST", f"{base}/<cid>/participants/<pid>/communications/<comm_id>/wrapup", request="wrapup-input",
                status=202, name=f"{tag}_participant_communication_wrapup")
     def post_communication_wrapup(cid: str, pid: str, comm_id: str):
-        principal = fake.authenticate()
+        principal = authenticate(fake)
         body = json_body("wrapup-input", required=False) or {}
-        fake.post_communication_wrapup(principal, cid, pid, comm_id, media, body)
+        fake.conversations.post_communication_wrapup(principal, cid, pid, comm_id, media, body)
         return empty(202)
 
     @api.route("POST", f"{base}/<cid>/participants/<pid>/replace", request="transfer-request", status=202,
@@ -152,10 +147,9 @@ def _generic_routes(api: Api, fake: GenesysFake) -> None:
 
     @api.route("GET", base, response="conversation-entity-listing", name="conversations")
     def list_conversations():
-        principal = fake.authenticate()
+        principal = authenticate(fake)
         kind = enum_arg("communicationType", "communicationType", COMMUNICATION_TYPES)
-        media = {"chat": Media.CHAT, "message": Media.MESSAGE}.get(kind or "")
-        convs = [] if kind and media is None else fake.list_conversations(principal, media)
+        convs = fake.conversations.list_conversations_of_type(principal, kind)
         with fake.lock:
             items = [serialize.conversation(fake, c) for c in convs]
         return reply(serialize.page(items, 1, max(25, len(items)), base,
@@ -163,14 +157,14 @@ def _generic_routes(api: Api, fake: GenesysFake) -> None:
 
     @api.route("GET", f"{base}/<cid>", response="conversation", name="conversation")
     def get_one(cid: str):
-        fake.authenticate()
+        authenticate(fake)
         with fake.lock:
-            return reply(serialize.conversation(fake, fake.get_conversation(cid)))
+            return reply(serialize.conversation(fake, fake.conversations.get_conversation(cid)))
 
     @api.route("DELETE", f"{base}/<cid>", status=202, name="conversation")
     def delete_one(cid: str):
-        principal = fake.authenticate()
-        fake.disconnect_conversation(principal, cid, None)
+        principal = authenticate(fake)
+        fake.conversations.disconnect_conversation(principal, cid, None)
         return empty(202)
 
     @api.route("PATCH", f"{base}/<cid>/participants/<pid>", request="media-participant-request", status=202,
@@ -220,30 +214,3 @@ def build(fake: GenesysFake) -> Api:
     _media_routes(api, fake, Media.MESSAGE)
     _generic_routes(api, fake)
     return api
-
-
-def control_blueprint(fake: GenesysFake) -> Blueprint:
-    """`POST /_fake/genesys/conversations`: raise an interaction of any media in a queue, as an inbound flow
-    would (the Platform API has no plain "create a message conversation in a queue" call)."""
-    bp = Blueprint("genesys_fake_control", __name__)
-
-    @bp.post("/conversations")
-    def create():
-        from fakes.core.errors import ControlError
-
-        from ..auth import Principal
-
-        body = request.get_json(force=True, silent=True)
-        if not isinstance(body, dict):
-            raise ControlError("the body must be a JSON object")
-        try:
-            media = Media(body.get("mediaType", "chat"))
-        except ValueError as exc:
-            raise ControlError("mediaType must be chat or message") from exc
-        system = Principal("", "system", None, float("inf"))
-        conv = fake.create_conversation(system, media, body.get("queueId"), body.get("provider") or "Open Messaging",
-                                        body.get("attributes"), body.get("customerName"))
-        with fake.lock:
-            return reply(serialize.media_conversation(fake, conv))
-
-    return bp

@@ -1,4 +1,5 @@
-"""Request parsing for the Genesys handlers: bodies checked against contracts/genesys, query parameters typed.
+"""Request parsing for the Genesys handlers: the bearer token, bodies checked against contracts/genesys, query
+parameters typed.
 
 Bad input becomes the platform's own 400 body: `bad.request` for malformed JSON, wrong types and missing
 fields (or the operation's documented code, from the schema's `x-missing` annotation), `invalid.value`
@@ -8,71 +9,53 @@ for a value outside an enum.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import request
-from jsonschema.exceptions import ValidationError, best_match
+from flask import g, request
+from jsonschema.exceptions import best_match
 
 import contracts
 
-from ..errors import GenesysError, bad_request, invalid_value
+from ..errors import invalid_body, invalid_value, malformed, not_an_integer, out_of_range
 
-MALFORMED = "The request could not be understood by the server due to malformed syntax."
-JSON_TYPES = {"string": "string", "integer": "integer", "number": "number", "boolean": "boolean",
-              "object": "object", "array": "array", "null": "null"}
-
-
-def _field(error: ValidationError, extra: str | None = None) -> str:
-    parts = [str(p) for p in error.absolute_path]
-    if extra:
-        parts.append(extra)
-    return ".".join(parts) or "body"
+if TYPE_CHECKING:
+    from ..model.fake import GenesysFake
+    from ..model.tokens import Principal
 
 
-def _schema_error(error: ValidationError) -> GenesysError:
-    schema = error.schema if isinstance(error.schema, dict) else {}
-    if error.validator == "enum":
-        field_type = schema.get("x-field-type") or (str(error.absolute_path[-1]) if error.absolute_path else "value")
-        return invalid_value(_field(error), error.instance, field_type, [str(v) for v in error.validator_value])
-    if error.validator == "required":
-        missing = next((name for name in error.validator_value
-                        if isinstance(error.instance, dict) and name not in error.instance), "")
-        special = (schema.get("x-missing") or {}).get(missing)
-        if special:
-            return GenesysError(400, special["code"], special["message"])
-        # inferred: the platform's validation message for a missing field
-        return bad_request(f"{_field(error, missing)} may not be null",
-                           details=[{"errorCode": "field.required", "fieldName": _field(error, missing)}])
-    if error.validator == "type":
-        wanted = error.validator_value
-        wanted = " or ".join(wanted) if isinstance(wanted, list) else JSON_TYPES.get(wanted, wanted)
-        return bad_request(f"Unable to read the value of field [{_field(error)}]: expected {wanted}.",
-                           details=[{"errorCode": "field.type", "fieldName": _field(error)}])
-    return bad_request(f"Invalid value for field [{_field(error)}]: {error.message}",
-                       details=[{"errorCode": "field.invalid", "fieldName": _field(error)}])
+def authenticate(fake: GenesysFake) -> Principal:
+    """The principal of the request's bearer token (401 otherwise); it becomes the journal's actor."""
+    principal = fake.oauth.authenticate(request.headers.get("Authorization"))
+    g.actor = principal.owner
+    return principal
 
 
 def json_body(schema: str, required: bool = True) -> Any:
     """The request's JSON body, valid against `contracts/genesys/<schema>.json`; None when absent and optional."""
-    raw = request.get_data(cache=True)
-    if not raw.strip():
-        if not required:
-            return None
-        raise bad_request(MALFORMED)
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise bad_request(MALFORMED) from exc
+    body = optional_json()
     if body is None and not required:
         return None
+    if body is None and not request.get_data(cache=True).strip():
+        raise malformed()
     validate(schema, body)
     return body
+
+
+def optional_json() -> Any:
+    """Any well-formed JSON body, or None when there is none."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        return None
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise malformed() from exc
 
 
 def validate(schema: str, body: Any) -> None:
     errors = list(contracts.validator("genesys", schema).iter_errors(body))
     if errors:
-        raise _schema_error(best_match(errors))
+        raise invalid_body(best_match(errors))
 
 
 def int_arg(name: str, default: int, minimum: int = 1, maximum: int | None = None) -> int:
@@ -82,10 +65,9 @@ def int_arg(name: str, default: int, minimum: int = 1, maximum: int | None = Non
     try:
         value = int(raw)
     except ValueError as exc:
-        raise bad_request(f"Value [{raw}] is not valid for field [{name}]: expected an integer.") from exc
+        raise not_an_integer(name, raw) from exc
     if value < minimum or (maximum is not None and value > maximum):
-        # inferred: the message for an out-of-range page parameter
-        raise bad_request(f"The value of {name} must be between {minimum} and {maximum or 'unbounded'}.")
+        raise out_of_range(name, minimum, maximum)
     return value
 
 

@@ -5,20 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ...core.routes import Api, reply
-from ..errors import not_found
-from ..presence import BY_ID, SYSTEM_PRESENCES, SystemPresence
+from ..model import presence
 from ..views import serialize
-from .parse import enum_arg, paging
+from .parse import authenticate, enum_arg, paging
 
 if TYPE_CHECKING:
-    from ..models import GenesysFake
-
-
-def _definition(definition_id: str) -> SystemPresence:
-    p = BY_ID.get(definition_id)
-    if p is None:
-        raise not_found()
-    return p
+    from ..model.fake import GenesysFake
 
 
 def build(fake: GenesysFake) -> Api:
@@ -26,34 +18,32 @@ def build(fake: GenesysFake) -> Api:
 
     @api.route("GET", "/api/v2/presence/definitions", response="presence-definition-listing")
     def definitions():
-        fake.authenticate()
+        authenticate(fake)
         deactivated = enum_arg("deactivated", "boolean", ["true", "false"], "false")
-        items = [] if deactivated == "true" else [serialize.presence_definition(p) for p in SYSTEM_PRESENCES]
+        items = [serialize.presence_definition(p) for p in presence.definitions(retired=deactivated == "true")]
         return reply({"total": len(items), "entities": items, "selfUri": "/api/v2/presence/definitions"})
 
     @api.route("GET", "/api/v2/presence/definitions/<definition_id>", response="presence-definition")
     def definition(definition_id: str):
-        fake.authenticate()
-        p = _definition(definition_id)
-        return reply(serialize.presence_definition(p))
+        authenticate(fake)
+        return reply(serialize.presence_definition(presence.definition(definition_id)))
 
     @api.route("GET", "/api/v2/presencedefinitions", response="legacy-presence-listing")
     def legacy_definitions():
-        fake.authenticate()
+        authenticate(fake)
         number, size = paging(max_size=100)
         deleted = enum_arg("deleted", "deleted", ["true", "false", "all"], "false")
-        items = [] if deleted == "true" else [serialize.legacy_presence_definition(fake, p) for p in SYSTEM_PRESENCES]
+        items = [serialize.legacy_presence_definition(fake, p) for p in presence.definitions(retired=deleted == "true")]
         return reply(serialize.page(items, number, size, "/api/v2/presencedefinitions"))
 
     @api.route("GET", "/api/v2/presencedefinitions/<definition_id>", response="legacy-presence")
     def legacy_definition(definition_id: str):
-        fake.authenticate()
-        p = _definition(definition_id)
-        return reply(serialize.legacy_presence_definition(fake, p))
+        authenticate(fake)
+        return reply(serialize.legacy_presence_definition(fake, presence.definition(definition_id)))
 
     @api.route("GET", "/api/v2/systempresences", response="system-presence-list")
     def system_presences():
-        fake.authenticate()
+        authenticate(fake)
         return reply(serialize.system_presences())
 
     return api

@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING
 from flask import request
 
 from ...core.routes import Api, empty, reply
-from ..presence import SYSTEM_PRESENCES, RoutingStatus
+from ..model.presence import SYSTEM_PRESENCES, RoutingStatus
 from ..views import serialize
-from .parse import bool_arg, enum_arg, enum_list_arg, json_body, list_arg, paging
+from .parse import authenticate, bool_arg, enum_arg, enum_list_arg, json_body, list_arg, paging
 
 if TYPE_CHECKING:
-    from ..models import GenesysFake
+    from ..model.fake import GenesysFake
 
 MEMBER_EXPAND = ["routingStatus", "presence", "conversationSummary", "outOfOffice", "skills", "languages"]
 
@@ -22,43 +22,41 @@ def build(fake: GenesysFake) -> Api:
 
     @api.route("GET", "/api/v2/routing/queues", response="queue-entity-listing")
     def queues():
-        fake.authenticate()
+        authenticate(fake)
         number, size = paging(max_size=500)
         order = enum_arg("sortOrder", "sortOrder", ["asc", "desc", "score"], "asc")
         name = request.args.get("name")
         wanted = set(list_arg("id"))
         with fake.lock:
-            found = [q for q in fake.org.queues.values() if (not wanted or q.id in wanted) and _name_matches(q.name, name)]
-            found.sort(key=lambda q: q.name.lower(), reverse=order == "desc")
-            items = [serialize.queue(fake, q) for q in found]
+            items = [serialize.queue(fake, q) for q in fake.routing.queues(wanted, name, descending=order == "desc")]
         return reply(serialize.page(items, number, size, "/api/v2/routing/queues", {"name": name}))
 
     @api.route("GET", "/api/v2/routing/queues/me", response="user-queue-entity-listing")
     def queues_me():
-        principal = fake.authenticate()
+        principal = authenticate(fake)
         number, size = paging(max_size=500)
         joined = bool_arg("joined", None)
         with fake.lock:
-            user = fake.me(principal)
-            items = serialize.user_queues(fake, user.id, joined)
+            user = fake.users.me(principal)
+            items = serialize.user_queues(fake, user.id, fake.routing.user_queues(user.id, joined))
         return reply(serialize.page(items, number, size, "/api/v2/routing/queues/me"))
 
     @api.route("GET", "/api/v2/routing/queues/<queue_id>", response="queue")
     def queue(queue_id: str):
-        fake.authenticate()
+        authenticate(fake)
         with fake.lock:
-            return reply(serialize.queue(fake, fake.get_queue(queue_id)))
+            return reply(serialize.queue(fake, fake.routing.get_queue(queue_id)))
 
     @api.route("PUT", "/api/v2/routing/queues/<queue_id>", request="queue-request", response="queue")
     def put_queue(queue_id: str):
-        fake.authenticate()
+        authenticate(fake)
         body = json_body("queue-request")
         with fake.lock:
-            return reply(serialize.queue(fake, fake.put_queue(queue_id, body)))
+            return reply(serialize.queue(fake, fake.routing.put_queue(queue_id, body)))
 
     @api.route("GET", "/api/v2/routing/queues/<queue_id>/members", response="queue-member-entity-listing")
     def members(queue_id: str):
-        fake.authenticate()
+        authenticate(fake)
         number, size = paging(max_size=100)
         expand = enum_list_arg("expand", "QueueMemberExpand", MEMBER_EXPAND)
         joined = bool_arg("joined", None)
@@ -67,87 +65,55 @@ def build(fake: GenesysFake) -> Api:
                                   + [p.upper for p in SYSTEM_PRESENCES])
         name = request.args.get("name")
         with fake.lock:
-            q = fake.get_queue(queue_id)
-            items = []
-            for m in q.members.values():
-                u = fake.org.users[m.user_id]
-                if joined is not None and m.joined != joined:
-                    continue
-                if statuses and u.routing_status.value not in statuses:
-                    continue
-                if presences and not ({serialize.BY_ID[u.presence_id].label, serialize.BY_ID[u.presence_id].upper}
-                                      & set(presences)):
-                    continue
-                if not _name_matches(u.name, name):
-                    continue
-                items.append(serialize.queue_member(fake, q, m, expand))
+            q, found = fake.routing.queue_members(queue_id, joined, statuses, presences, name)
+            items = [serialize.queue_member(fake, q, m, expand) for m in found]
         return reply(serialize.page(items, number, size, f"/api/v2/routing/queues/{queue_id}/members",
                                     {"expand": expand}, full=False))
 
     @api.route("POST", "/api/v2/routing/queues/<queue_id>/members", request="queue-member-ids", status=204)
     def post_members(queue_id: str):
-        fake.authenticate()
+        authenticate(fake)
         delete = bool_arg("delete", False)
         body = json_body("queue-member-ids")
-        fake.post_queue_members(queue_id, [item["id"] for item in body], bool(delete))
+        fake.routing.post_queue_members(queue_id, [item["id"] for item in body], bool(delete))
         return empty(204)
 
     @api.route("PATCH", "/api/v2/routing/queues/<queue_id>/members", request="queue-member-joins",
                response="queue-member-entity-listing")
     def patch_members(queue_id: str):
-        fake.authenticate()
+        authenticate(fake)
         body = json_body("queue-member-joins")
         with fake.lock:
-            q = fake.get_queue(queue_id)
-            for item in body:
-                fake.set_member_joined(queue_id, item["id"], item.get("joined", True))
-            items = [serialize.queue_member(fake, q, q.members[item["id"]], []) for item in body]
+            q, changed = fake.routing.patch_queue_members(queue_id, body)
+            items = [serialize.queue_member(fake, q, m, []) for m in changed]
         return reply(serialize.page(items, 1, 100, f"/api/v2/routing/queues/{queue_id}/members", full=False))
 
     @api.route("GET", "/api/v2/routing/queues/<queue_id>/wrapupcodes", response="wrapup-code-entity-listing")
     def queue_wrapup_codes(queue_id: str):
-        fake.authenticate()
+        authenticate(fake)
         number, size = paging(max_size=500)
         name = request.args.get("name")
         with fake.lock:
-            q = fake.get_queue(queue_id)
-            codes = [fake.org.wrapup_codes[c] for c in q.wrapup_code_ids if c in fake.org.wrapup_codes]
-            items = [serialize.wrapup_code_full(fake, c) for c in codes if _name_matches(c.name, name)]
+            items = [serialize.wrapup_code_full(fake, c) for c in fake.routing.queue_wrapup_codes(queue_id, name)]
         return reply(serialize.page(items, number, size, f"/api/v2/routing/queues/{queue_id}/wrapupcodes"))
 
     @api.route("GET", "/api/v2/routing/wrapupcodes", response="wrapup-code-entity-listing")
     def wrapup_codes():
-        fake.authenticate()
+        authenticate(fake)
         number, size = paging(max_size=500)
         sort_by = enum_arg("sortBy", "sortBy", ["name", "id"], "name")
         order = enum_arg("sortOrder", "sortOrder", ["ascending", "descending"], "ascending")
         name = request.args.get("name")
         wanted = set(list_arg("id"))
         with fake.lock:
-            codes = [c for c in fake.org.wrapup_codes.values()
-                     if (not wanted or c.id in wanted) and _name_matches(c.name, name)]
-            codes.sort(key=lambda c: c.name.lower() if sort_by == "name" else c.id, reverse=order == "descending")
+            codes = fake.routing.wrapup_codes(wanted, name, sort_by or "name", descending=order == "descending")
             items = [serialize.wrapup_code_full(fake, c) for c in codes]
         return reply(serialize.page(items, number, size, "/api/v2/routing/wrapupcodes"))
 
     @api.route("GET", "/api/v2/routing/wrapupcodes/<code_id>", response="wrapup-code")
     def wrapup_code(code_id: str):
-        fake.authenticate()
+        authenticate(fake)
         with fake.lock:
-            code = fake.org.wrapup_codes.get(code_id)
-            if code is None:
-                from ..errors import not_found
-
-                raise not_found(code="resource.not.found")
-            return reply(serialize.wrapup_code_full(fake, code))
+            return reply(serialize.wrapup_code_full(fake, fake.routing.get_wrapup_code(code_id)))
 
     return api
-
-
-def _name_matches(value: str, pattern: str | None) -> bool:
-    """`name=` filters: `*` wildcards, case-insensitive; no wildcard = exact name."""
-    if not pattern:
-        return True
-    import fnmatch
-
-    return fnmatch.fnmatch(value.lower(), pattern.lower())

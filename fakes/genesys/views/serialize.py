@@ -6,31 +6,39 @@ import math
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from ..conversations import Conversation, Media, Participant, Purpose, State
-from ..org import DIVISION, DIVISION_ID, Member, Queue, User, WrapupCode
-from ..presence import BY_ID, SYSTEM_PRESENCES, SystemPresence
+from ..model.conversations import Conversation, Media, Participant, Purpose, State
+from ..model.org import DIVISION, DIVISION_ID, Member, Queue, User, UserRoutingStatus, WrapupCode
+from ..model.presence import BY_ID, SYSTEM_PRESENCES, SystemPresence
 
 if TYPE_CHECKING:
-    from ..models import GenesysFake
+    from ..model.base import OrgRoot
+    from ..model.tokens import Principal
 
 
 def compact(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v is not None}
 
 
-def iso(fake: GenesysFake, ts: float | None) -> str | None:
+def iso(fake: OrgRoot, ts: float | None) -> str | None:
     return None if ts is None else fake.clock.iso(ts)
 
 
-def user_ref(fake: GenesysFake, user_id: str) -> dict[str, Any]:
+def user_ref(fake: OrgRoot, user_id: str) -> dict[str, Any]:
     user = fake.org.users.get(user_id)
     return compact({"id": user_id, "name": user.name if user else None, "selfUri": f"/api/v2/users/{user_id}"})
 
 
-def queue_ref(fake: GenesysFake, queue_id: str) -> dict[str, Any]:
+def queue_ref(fake: OrgRoot, queue_id: str) -> dict[str, Any]:
     queue = fake.org.queues.get(queue_id)
     return compact({"id": queue_id, "name": queue.name if queue else None,
                     "selfUri": f"/api/v2/routing/queues/{queue_id}"})
+
+
+# -- OAuth ----------------------------------------------------------------------------------------
+def token(fake: OrgRoot, principal: Principal) -> dict[str, Any]:
+    """`POST /oauth/token` (and the control API's agent tokens)."""
+    return {"access_token": principal.token, "token_type": "bearer",
+            "expires_in": max(0, round(principal.expires_at - fake.clock.time()))}
 
 
 # -- paging ---------------------------------------------------------------------------------------
@@ -62,7 +70,7 @@ def page(items: list[Any], page_number: int, page_size: int, path: str, query: d
 
 
 # -- users and presence ---------------------------------------------------------------------------
-def user(fake: GenesysFake, u: User, expand: list[str] | None = None) -> dict[str, Any]:
+def user(fake: OrgRoot, u: User, expand: list[str] | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": u.id, "name": u.name, "division": DIVISION, "chat": {"jabberId": f"{u.id}@omni-harness.orgspan.com"},
         "department": u.department, "email": u.email,
@@ -74,7 +82,7 @@ def user(fake: GenesysFake, u: User, expand: list[str] | None = None) -> dict[st
     if "presence" in expand:
         out["presence"] = user_presence(fake, u)
     if "routingStatus" in expand:
-        out["routingStatus"] = routing_status(fake, u)
+        out["routingStatus"] = routing_status(fake, u.routing)
     return out
 
 
@@ -82,14 +90,14 @@ def presence_definition_ref(p: SystemPresence) -> dict[str, Any]:
     return {"id": p.id, "systemPresence": p.label, "selfUri": f"/api/v2/presencedefinitions/{p.id}"}
 
 
-def user_presence(fake: GenesysFake, u: User) -> dict[str, Any]:
+def user_presence(fake: OrgRoot, u: User) -> dict[str, Any]:
     return {"source": "PURECLOUD", "sourceId": "PURECLOUD", "primary": True,
             "presenceDefinition": presence_definition_ref(BY_ID[u.presence_id]), "message": u.presence_message,
             "modifiedDate": fake.clock.iso(u.presence_modified), "selfUri": f"/api/v2/users/{u.id}/presences"}
 
 
-def routing_status(fake: GenesysFake, u: User) -> dict[str, Any]:
-    return {"userId": u.id, "status": u.routing_status.value, "startTime": fake.clock.iso(u.routing_start)}
+def routing_status(fake: OrgRoot, s: UserRoutingStatus) -> dict[str, Any]:
+    return compact({"userId": s.user_id, "status": s.status.value, "startTime": iso(fake, s.start_time)})
 
 
 def presence_definition(p: SystemPresence) -> dict[str, Any]:
@@ -98,7 +106,7 @@ def presence_definition(p: SystemPresence) -> dict[str, Any]:
             "divisionId": "*", "deactivated": False, "selfUri": f"/api/v2/presence/definitions/{p.id}"}
 
 
-def legacy_presence_definition(fake: GenesysFake, p: SystemPresence) -> dict[str, Any]:
+def legacy_presence_definition(fake: OrgRoot, p: SystemPresence) -> dict[str, Any]:
     """`OrganizationPresence` (deprecated `/api/v2/presencedefinitions`)."""
     return {"id": p.id, "name": p.label, "languageLabels": {"en_US": p.label}, "systemPresence": p.label,
             "deactivated": False, "primary": True, "createdDate": "2016-01-01T00:00:00.000Z",
@@ -112,7 +120,7 @@ def system_presences() -> list[dict[str, Any]]:
 
 
 # -- routing ------------------------------------------------------------------------------------
-def queue(fake: GenesysFake, q: Queue) -> dict[str, Any]:
+def queue(fake: OrgRoot, q: Queue) -> dict[str, Any]:
     created = fake.clock.iso(q.created)
     joined = sum(1 for m in q.members.values() if m.joined)
     chat_settings = {"enableAutoAnswer": False, "alertingTimeoutSeconds": q.alerting_timeout_seconds,
@@ -135,25 +143,25 @@ def queue(fake: GenesysFake, q: Queue) -> dict[str, Any]:
     }
 
 
-def queue_member(fake: GenesysFake, q: Queue, m: Member, expand: list[str]) -> dict[str, Any]:
+def queue_member(fake: OrgRoot, q: Queue, m: Member, expand: list[str]) -> dict[str, Any]:
     u = fake.org.users[m.user_id]
     user_body = user(fake, u, [e for e in expand if e in ("presence", "routingStatus")])
     out = {"id": u.id, "name": u.name, "user": user_body, "ringNumber": m.ring_number, "joined": m.joined,
            "memberBy": "user", "selfUri": f"/api/v2/users/{u.id}"}
     if "routingStatus" in expand:
-        out["routingStatus"] = routing_status(fake, u)
+        out["routingStatus"] = routing_status(fake, u.routing)
     return out
 
 
-def user_queue(fake: GenesysFake, q: Queue, m: Member) -> dict[str, Any]:
+def user_queue(fake: OrgRoot, q: Queue, m: Member) -> dict[str, Any]:
     body = queue(fake, q)
     body["joined"] = m.joined
     return body
 
 
-def user_queues(fake: GenesysFake, user_id: str, joined: bool | None = None) -> list[dict[str, Any]]:
-    """`UserQueue` of each queue the user is a member of (see `Org.queues_of`)."""
-    return [user_queue(fake, q, q.members[user_id]) for q in fake.org.queues_of(user_id, joined)]
+def user_queues(fake: OrgRoot, user_id: str, queues: list[Queue]) -> list[dict[str, Any]]:
+    """`UserQueue` of each of `queues`, the user being a member of each."""
+    return [user_queue(fake, q, q.members[user_id]) for q in queues]
 
 
 def wrapup_code(c: WrapupCode, iso_created: str | None = None) -> dict[str, Any]:
@@ -162,7 +170,7 @@ def wrapup_code(c: WrapupCode, iso_created: str | None = None) -> dict[str, Any]
                     "selfUri": f"/api/v2/routing/wrapupcodes/{c.id}"})
 
 
-def wrapup_code_full(fake: GenesysFake, c: WrapupCode) -> dict[str, Any]:
+def wrapup_code_full(fake: OrgRoot, c: WrapupCode) -> dict[str, Any]:
     return wrapup_code(c, fake.clock.iso(c.created))
 
 
@@ -181,7 +189,7 @@ def assigned_wrapup(p: Participant) -> dict[str, Any]:
     return compact({k: p.wrapup.get(k) for k in ("code", "notes", "tags", "durationSeconds", "endTime")})
 
 
-def media_participant(fake: GenesysFake, conv: Conversation, p: Participant) -> dict[str, Any]:
+def media_participant(fake: OrgRoot, conv: Conversation, p: Participant) -> dict[str, Any]:
     """`ChatMediaParticipant` / `MessageMediaParticipant`."""
     out = compact({
         "id": p.id, "name": p.name, "startTime": iso(fake, p.start_time),
@@ -202,7 +210,7 @@ def media_participant(fake: GenesysFake, conv: Conversation, p: Participant) -> 
     return out
 
 
-def routing_data(fake: GenesysFake, p: Participant) -> dict[str, Any]:
+def routing_data(fake: OrgRoot, p: Participant) -> dict[str, Any]:
     return {"queue": queue_ref(fake, p.queue_id or ""), "priority": 0, "skills": [], "scoredAgents": []}
 
 
@@ -212,14 +220,14 @@ def divisions(conv: Conversation) -> list[dict[str, Any]]:
                           for p in conv.participants if p.purpose is Purpose.ACD][:1]}]
 
 
-def media_conversation(fake: GenesysFake, conv: Conversation) -> dict[str, Any]:
+def media_conversation(fake: OrgRoot, conv: Conversation) -> dict[str, Any]:
     """`ChatConversation` / `MessageConversation` (`/api/v2/conversations/chats/{id}`)."""
     return {"id": conv.id, "participants": [media_participant(fake, conv, p) for p in conv.participants],
             "otherMediaUris": [], "recentTransfers": list(conv.recent_transfers), "divisions": divisions(conv),
             "selfUri": f"/api/v2/conversations/{conv.media.collection}/{conv.id}"}
 
 
-def communication(fake: GenesysFake, conv: Conversation, p: Participant) -> dict[str, Any]:
+def communication(fake: OrgRoot, conv: Conversation, p: Participant) -> dict[str, Any]:
     """`ConversationChat` / `Message` inside a generic participant."""
     state = p.state if p.state in (State.ALERTING, State.CONNECTED, State.DISCONNECTED) else State.NONE
     out = compact({
@@ -234,7 +242,7 @@ def communication(fake: GenesysFake, conv: Conversation, p: Participant) -> dict
     return out
 
 
-def participant(fake: GenesysFake, conv: Conversation, p: Participant) -> dict[str, Any]:
+def participant(fake: OrgRoot, conv: Conversation, p: Participant) -> dict[str, Any]:
     """Generic `Participant` (`/api/v2/conversations/{id}`)."""
     queue = fake.org.queues.get(p.queue_id or "")
     key = conv.media.collection
@@ -253,7 +261,7 @@ def participant(fake: GenesysFake, conv: Conversation, p: Participant) -> dict[s
     }) | {key: [communication(fake, conv, p)]}
 
 
-def conversation(fake: GenesysFake, conv: Conversation) -> dict[str, Any]:
+def conversation(fake: OrgRoot, conv: Conversation) -> dict[str, Any]:
     """Generic `Conversation`."""
     return compact({
         "id": conv.id, "startTime": iso(fake, conv.start_time), "endTime": iso(fake, conv.end_time),

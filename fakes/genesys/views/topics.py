@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..conversations import Conversation, Participant, Purpose
-from ..presence import BY_ID, ON_QUEUE
+from ..model.conversations import Conversation, Participant, Purpose
+from ..model.presence import BY_ID, ON_QUEUE
 from .serialize import compact, iso
 
 if TYPE_CHECKING:
-    from ..models import GenesysFake
-    from ..org import User
+    from ..model.base import OrgRoot
+    from ..model.org import User
 
 
 def delivery(topic: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -18,7 +18,7 @@ def delivery(topic: str, body: dict[str, Any]) -> dict[str, Any]:
 
 
 # -- users --------------------------------------------------------------------------------------
-def user_presence(fake: GenesysFake, u: User) -> dict[str, Any]:
+def user_presence(fake: OrgRoot, u: User) -> dict[str, Any]:
     p = BY_ID[u.presence_id]
     return delivery(f"v2.users.{u.id}.presence", {
         "source": "PURECLOUD", "presenceDefinition": {"id": p.id, "systemPresence": p.upper}, "primary": True,
@@ -26,13 +26,13 @@ def user_presence(fake: GenesysFake, u: User) -> dict[str, Any]:
     })
 
 
-def user_routing_status(fake: GenesysFake, u: User) -> dict[str, Any]:
+def user_routing_status(fake: OrgRoot, u: User) -> dict[str, Any]:
     return delivery(f"v2.users.{u.id}.routingStatus", {
         "id": u.id, "routingStatus": {"status": u.routing_status.value, "startTime": fake.clock.iso(u.routing_start)},
     })
 
 
-def user_activity(fake: GenesysFake, u: User) -> dict[str, Any]:
+def user_activity(fake: OrgRoot, u: User) -> dict[str, Any]:
     p = BY_ID[u.presence_id]
     # inferred: activeQueueIds are the joined queues while the user is On Queue
     active = [q.id for q in fake.org.queues_of(u.id, joined=True)] if p.id == ON_QUEUE.id else []
@@ -48,7 +48,7 @@ def user_activity(fake: GenesysFake, u: User) -> dict[str, Any]:
 
 
 # -- conversations ------------------------------------------------------------------------------
-def _event_wrapup(fake: GenesysFake, p: Participant) -> dict[str, Any] | None:
+def _event_wrapup(fake: OrgRoot, p: Participant) -> dict[str, Any] | None:
     if p.wrapup is None:
         return None
     # The notification wrap-up carries the code's name (SDK 269 docs).
@@ -57,21 +57,21 @@ def _event_wrapup(fake: GenesysFake, p: Participant) -> dict[str, Any] | None:
                     "endTime": p.wrapup.get("endTime")})
 
 
-def _queue_media_settings(fake: GenesysFake, p: Participant) -> dict[str, Any] | None:
+def _queue_media_settings(fake: OrgRoot, p: Participant) -> dict[str, Any] | None:
     queue = fake.org.queues.get(p.queue_id or "")
     if queue is None:
         return None
     return {"alertingTimeoutSeconds": queue.alerting_timeout_seconds, "enableAutoAnswer": False}
 
 
-def _ref(fake: GenesysFake, kind: str, ident: str | None) -> dict[str, Any] | None:
+def _ref(fake: OrgRoot, kind: str, ident: str | None) -> dict[str, Any] | None:
     if not ident:
         return None
     entity = (fake.org.users if kind == "user" else fake.org.queues).get(ident)
     return compact({"id": ident, "name": entity.name if entity else None})
 
 
-def media_participant(fake: GenesysFake, conv: Conversation, p: Participant) -> dict[str, Any]:
+def media_participant(fake: OrgRoot, conv: Conversation, p: Participant) -> dict[str, Any]:
     """`ConversationChatEventTopicChatMediaParticipant` (and its message equivalent)."""
     out = compact({
         "id": p.id, "name": p.name, "startTime": iso(fake, p.start_time), "connectedTime": iso(fake, p.connected_time),
@@ -91,13 +91,13 @@ def media_participant(fake: GenesysFake, conv: Conversation, p: Participant) -> 
     return out
 
 
-def media_conversation(fake: GenesysFake, conv: Conversation) -> dict[str, Any]:
+def media_conversation(fake: OrgRoot, conv: Conversation) -> dict[str, Any]:
     """`ConversationChatEventTopicChatConversation` / `ConversationMessageEventTopicMessageConversation`."""
     return {"id": conv.id, "participants": [media_participant(fake, conv, p) for p in conv.participants],
             "otherMediaUris": [], "divisions": [{"division": {"id": "*"}, "entities": []}]}
 
 
-def _communication(fake: GenesysFake, conv: Conversation, p: Participant) -> dict[str, Any]:
+def _communication(fake: OrgRoot, conv: Conversation, p: Participant) -> dict[str, Any]:
     return compact({
         "state": p.state.value, "initialState": "alerting" if p.purpose is Purpose.AGENT else "connected",
         "id": p.comm_id, "provider": p.provider, "held": False, "direction": p.direction,
@@ -109,7 +109,7 @@ def _communication(fake: GenesysFake, conv: Conversation, p: Participant) -> dic
     })
 
 
-def participant(fake: GenesysFake, conv: Conversation, p: Participant) -> dict[str, Any]:
+def participant(fake: OrgRoot, conv: Conversation, p: Participant) -> dict[str, Any]:
     """`ConversationEventTopicParticipant`."""
     key = conv.media.collection
     return compact({
@@ -123,7 +123,7 @@ def participant(fake: GenesysFake, conv: Conversation, p: Participant) -> dict[s
     }) | {key: [_communication(fake, conv, p)]}
 
 
-def conversation(fake: GenesysFake, conv: Conversation) -> dict[str, Any]:
+def conversation(fake: OrgRoot, conv: Conversation) -> dict[str, Any]:
     """`ConversationEventTopicConversation`."""
     return {"id": conv.id, "maxParticipants": 0,
             "participants": [participant(fake, conv, p) for p in conv.participants],
@@ -137,7 +137,7 @@ def _transfer(t: dict[str, Any]) -> dict[str, Any]:
                     "destination": t.get("destination"), "transferType": t.get("transferType")})
 
 
-def conversation_topics(fake: GenesysFake, conv: Conversation, previous_queue_id: str | None = None) -> list[dict[str, Any]]:
+def conversation_topics(fake: OrgRoot, conv: Conversation, previous_queue_id: str | None = None) -> list[dict[str, Any]]:
     """Deliveries for every agent user on the conversation (any state) and for its queue (and, when it just moved,
     for the queue it left)."""
     generic = conversation(fake, conv)

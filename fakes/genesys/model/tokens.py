@@ -1,11 +1,9 @@
-"""Genesys OAuth: issued tokens (client credentials and agents' own user tokens) and the request principal."""
+"""OAuth token state: issued tokens (client credentials and agents' own user tokens) and who each speaks for."""
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-
-DEFAULT_TOKEN_SECONDS = 86399  # inferred: about 24 h, the default token lifetime of an OAuth client
 
 
 @dataclass
@@ -24,6 +22,10 @@ class Principal:
     @property
     def is_user(self) -> bool:
         return self.user_id is not None
+
+
+# What the fake itself acts as when it raises an interaction the way an inbound flow would (the control API).
+SYSTEM = Principal("", "system", None, float("inf"))
 
 
 class TokenStore:

@@ -43,6 +43,15 @@ class WrapupPrompt(StrEnum):
         return self in (WrapupPrompt.MANDATORY_TIMEOUT, WrapupPrompt.MANDATORY_FORCED_TIMEOUT)
 
 
+@dataclass(frozen=True)
+class UserRoutingStatus:
+    """A user's routing status since `start_time`; None for a user that does not exist (reference §3)."""
+
+    user_id: str
+    status: RoutingStatus
+    start_time: float | None = None
+
+
 @dataclass
 class User:
     id: str
@@ -61,6 +70,10 @@ class User:
     @property
     def username(self) -> str:
         return self.email
+
+    @property
+    def routing(self) -> UserRoutingStatus:
+        return UserRoutingStatus(self.id, self.routing_status, self.routing_start)
 
 
 @dataclass
@@ -117,6 +130,10 @@ class Org:
 
     def queue_by_name(self, name: str) -> Queue | None:
         return next((q for q in self.queues.values() if q.name == name), None)
+
+    def wrapup_codes_of(self, queue: Queue) -> list[WrapupCode]:
+        """The wrap-up codes of a queue's list, in its order."""
+        return [self.wrapup_codes[c] for c in queue.wrapup_code_ids if c in self.wrapup_codes]
 
     def queues_of(self, user_id: str, joined: bool | None = None) -> list[Queue]:
         """The queues the user is a member of (with `joined`: only those the user has joined, or not)."""

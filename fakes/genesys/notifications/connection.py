@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .notifications_wire import ServerWebSocket
+from .wire import ServerWebSocket
 
 PING_REPLY = json.dumps({"topicName": "channel.metadata", "eventBody": {"message": "pong"}}, separators=(",", ":"))
 HEARTBEAT = json.dumps(
@@ -30,7 +30,7 @@ class Connection:
 
     A connection is registered on its channel before the upgrade is answered (so nothing published
     after the client sees the socket open is missed) and gets its socket with `bind()`. Only the
-    socket's own thread touches the socket (see notifications_wire); every other thread (the journal
+    socket's own thread touches the socket (see `wire`); every other thread (the journal
     listener, clock timers, REST handlers) calls `push()`, which never blocks and wakes that thread.
     """
 

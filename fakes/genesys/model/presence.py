@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from ..errors import not_found
+
 
 class RoutingStatus(StrEnum):
     OFF_QUEUE = "OFF_QUEUE"
@@ -41,3 +43,16 @@ BY_LABEL: dict[str, SystemPresence] = {p.label: p for p in SYSTEM_PRESENCES}
 ON_QUEUE = BY_LABEL["On Queue"]
 OFFLINE = BY_LABEL["Offline"]
 AVAILABLE = BY_LABEL["Available"]
+
+
+def definition(definition_id: str) -> SystemPresence:
+    """One presence definition by id (`/presence/definitions/{id}`, `/presencedefinitions/{id}`)."""
+    found = BY_ID.get(definition_id)
+    if found is None:
+        raise not_found()
+    return found
+
+
+def definitions(retired: bool = False) -> list[SystemPresence]:
+    """The org's presence definitions; `retired` asks for the deactivated (or deleted) ones, of which it has none."""
+    return [] if retired else list(SYSTEM_PRESENCES)

@@ -15,13 +15,6 @@ class EntityKind(StrEnum):
     QUEUE = "queue"
 
 
-class TopicState(StrEnum):
-    """`ChannelTopic.state` (SDK 269)."""
-
-    PERMITTED = "Permitted"
-    REJECTED = "Rejected"
-
-
 # Topics a client never subscribes to: the service sends them on its own (reference §6 "WebSocket").
 METADATA_TOPIC = "channel.metadata"
 SYSTEM_TOPIC_PREFIX = "v2.system."

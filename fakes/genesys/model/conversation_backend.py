@@ -1,7 +1,7 @@
 """Conversation rules of the Genesys fake: chat creation, ACD offering, answer/disconnect, wrap-up and transfer.
 
-A mixin of GenesysFake; every method that changes state runs under `self.lock` and emits one journal
-event per state change (`conversation.changed` / `conversation.wrapup`, see the event catalogue).
+Held by the org root (`GenesysFake.conversations`); every method that changes state runs under the org lock and
+emits one journal event per state change (`conversation.changed` / `conversation.wrapup`, see the event catalogue).
 """
 
 from __future__ import annotations
@@ -10,8 +10,31 @@ from typing import TYPE_CHECKING, Any
 
 from fakes.core.clock import Timer
 
-from .auth import Principal
-from .config import ErrorSpec
+from ..errors import (
+    communication_not_found,
+    communication_state_required,
+    configured,
+    conversation_not_found,
+    conversation_state_not_settable,
+    create_field_required,
+    create_queue_not_found,
+    no_active_conversation,
+    not_a_user,
+    not_active_participant,
+    participant_not_found,
+    participant_state_not_settable,
+    transfer_address_invalid,
+    transfer_destination_required,
+    transfer_in_progress,
+    transfer_not_connected,
+    transfer_queue_not_found,
+    transfer_to_holder,
+    transfer_user_not_found,
+    wrapup_cannot_skip,
+    wrapup_code_required,
+    wrapup_not_applicable,
+)
+from ..views import serialize, topics
 from .conversations import (
     MESSAGE_PROVIDER,
     WEBCHAT_PROVIDER,
@@ -23,61 +46,41 @@ from .conversations import (
     State,
     TransferType,
 )
-from .errors import GenesysError, bad_request
 from .org import DEFAULT_ACW_TIMEOUT_MS, Queue, User, WrapupCode
 from .presence import ON_QUEUE, RoutingStatus
-from .views import serialize, topics
+from .tokens import Principal
 
 if TYPE_CHECKING:
-    from .config import GenesysConfig
-    from .org import Org
+    from .base import OrgRoot
+    from .users import UserBackend
 
 MAX_RECENT_TRANSFERS = 20
-# inferred: the id of the system wrap-up code recorded when an ACW timer runs out
-ACW_TIMEOUT_CODE_ID = "7fb334b0-0e9e-11e4-9191-0800200c9a66"
-
-
-def conversation_not_found() -> GenesysError:
-    return GenesysError(404, "conversation.error.conversation.not.found", "The conversation does not exist.")
-
-
-def participant_not_found() -> GenesysError:
-    # inferred: the code of an unknown participant id
-    return GenesysError(404, "conversation.error.participant.not.found", "The participant does not exist.")
-
-
-def communication_not_found() -> GenesysError:
-    # inferred: the code of an unknown communication id
-    return GenesysError(404, "conversation.error.communication.not.found", "The communication does not exist.")
-
-
-def spec_error(spec: ErrorSpec) -> GenesysError:
-    return GenesysError(spec.status, spec.code, spec.message)
+# `GET /conversations?communicationType=`: the media of this org; any other type has no conversations here.
+MEDIA_BY_COMMUNICATION_TYPE = {"chat": Media.CHAT, "message": Media.MESSAGE}
 
 
 class ConversationBackend:
-    """Conversations, the ACD and wrap-up. Expects GenesysFake's lock, clock, ids, org, config and emit."""
+    """Conversations, the ACD and wrap-up of one org; changes routing status through `users`."""
 
-    # provided by GenesysFake / Fake
-    org: Org
-    config: GenesysConfig
-    generation: int
+    def __init__(self, root: OrgRoot, users: UserBackend) -> None:
+        self.root = root
+        self.users = users
+        self._timers: dict[tuple[str, str], Timer] = {}
+        self.reset()
 
-    def init_conversations(self) -> None:
-        self.conversations: dict[str, Conversation] = {}
+    def reset(self) -> None:
+        """Forget every conversation and cancel their timers (the org root resets under its lock)."""
+        for timer in self._timers.values():
+            timer.cancel()
+        self.by_id: dict[str, Conversation] = {}
         self.waiting: dict[str, list[str]] = {}  # queue id -> conversation ids waiting for an agent, oldest first
         self.user_conversations: dict[str, set[str]] = {}
         self.pending_consults: dict[str, dict[str, Any]] = {}  # conversation id -> attended transfer in progress
-        self._timers: dict[tuple[str, str], Timer] = {}
-
-    def reset_conversations(self) -> None:
-        for timer in self._timers.values():
-            timer.cancel()
-        self.init_conversations()
+        self._timers = {}
 
     # -- lookups ---------------------------------------------------------------------------------
     def get_conversation(self, conversation_id: str, media: Media | None = None) -> Conversation:
-        conv = self.conversations.get(conversation_id)
+        conv = self.by_id.get(conversation_id)
         if conv is None or (media is not None and conv.media is not media):
             raise conversation_not_found()
         return conv
@@ -101,7 +104,7 @@ class ConversationBackend:
     def user_busy(self, user_id: str) -> bool:
         """Alerting, connected, or owing wrap-up on any interaction."""
         for cid in self.user_conversations.get(user_id, ()):
-            conv = self.conversations.get(cid)
+            conv = self.by_id.get(cid)
             if conv is None:
                 continue
             for p in conv.agents():
@@ -112,78 +115,80 @@ class ConversationBackend:
     def list_conversations(self, principal: Principal, media: Media | None) -> list[Conversation]:
         """The logged-in user's conversations that are active or still owe wrap-up."""
         if principal.user_id is None:
-            if self.config.conversation_list_needs_user:
-                from .models import not_a_user
-
+            if self.root.config.conversation_list_needs_user:
                 raise not_a_user()
             return []
-        with self.lock:  # type: ignore[attr-defined]
+        with self.root.lock:
             out = []
             for cid in sorted(self.user_conversations.get(principal.user_id, ()),
-                              key=lambda c: self.conversations[c].age_key):
-                conv = self.conversations[cid]
+                              key=lambda c: self.by_id[c].age_key):
+                conv = self.by_id[cid]
                 if media is not None and conv.media is not media:
                     continue
                 if any(p.user_id == principal.user_id and (p.active or p.in_acw) for p in conv.agents()):
                     out.append(conv)
             return out
 
+    def list_conversations_of_type(self, principal: Principal, communication_type: str | None) -> list[Conversation]:
+        """`GET /conversations?communicationType=`: chat and message are the only media of this org."""
+        if not communication_type:
+            return self.list_conversations(principal, None)
+        media = MEDIA_BY_COMMUNICATION_TYPE.get(communication_type)
+        return [] if media is None else self.list_conversations(principal, media)
+
     def _check_actor(self, principal: Principal, conv: Conversation, p: Participant | None) -> None:
         """A user token acts only on its own participant (inferred); the integration's token acts on any."""
-        if principal.user_id is None or not self.config.user_token_own_participant_only:
+        if principal.user_id is None or not self.root.config.user_token_own_participant_only:
             return
         if p is not None and p.user_id == principal.user_id:
             return
         if p is None and any(a.user_id == principal.user_id and a.active for a in conv.agents()):
             return
-        raise GenesysError(403, "conversation.error.forbidden.not.active.participant",
-                           "The user is not an active participant of this conversation.")
+        raise not_active_participant()
 
     # -- events ----------------------------------------------------------------------------------
     def _changed(self, conv: Conversation, change: str, p: Participant | None, previous_queue_id: str | None = None) -> None:
-        self.emit_change("conversation.changed", {  # type: ignore[attr-defined]
+        self.root.emit_change("conversation.changed", {
             "conversationId": conv.id, "mediaType": conv.media.value, "queueId": conv.queue_id, "change": change,
             "participantId": p.id if p else None, "userId": p.user_id if p else None,
             "state": p.state.value if p else None,
             "disconnectType": p.disconnect_type.value if p and p.disconnect_type else None,
-            "conversation": serialize.media_conversation(self, conv),  # type: ignore[arg-type]
-            "topics": topics.conversation_topics(self, conv, previous_queue_id),  # type: ignore[arg-type]
+            "conversation": serialize.media_conversation(self.root, conv),
+            "topics": topics.conversation_topics(self.root, conv, previous_queue_id),
         })
 
     def _now(self) -> float:
-        return self.clock.time()  # type: ignore[attr-defined]
+        return self.root.clock.time()
 
     # -- creation --------------------------------------------------------------------------------
     def create_conversation(self, principal: Principal, media: Media, queue_id: str | None, provider: str | None,
                             attributes: dict[str, str] | None, customer_name: str | None) -> Conversation:
         prefix = "chat" if media is Media.CHAT else "message"
         if not queue_id:
-            raise bad_request("The queueId field is required.",
-                              code=f"{prefix}.error.notnull.createconversationrequest.queueid")
+            raise create_field_required(prefix, "queueid")
         if not provider:
-            raise bad_request("The provider field is required.",
-                              code=f"{prefix}.error.notnull.createconversationrequest.provider")
-        with self.lock:  # type: ignore[attr-defined]
-            queue = self.org.queues.get(queue_id)
+            raise create_field_required(prefix, "provider")
+        with self.root.lock:
+            queue = self.root.org.queues.get(queue_id)
             if queue is None:
-                raise bad_request("The queue does not exist.", code=f"{prefix}.error.queue.not.found")
+                raise create_queue_not_found(prefix)
             now = self._now()
-            ids = self.ids  # type: ignore[attr-defined]
+            ids = self.root.ids
             conv = Conversation(id=ids.uuid(), media=media, queue_id=queue.id, start_time=now,
-                                order=len(self.conversations))
+                                order=len(self.by_id))
             conv.participants.append(Participant(
                 id=ids.uuid(), purpose=Purpose.CUSTOMER, comm_id=ids.uuid(), start_time=now, state=State.CONNECTED,
                 name=customer_name or "Customer", queue_id=queue.id, connected_time=now,
                 provider=provider or (WEBCHAT_PROVIDER if media is Media.CHAT else MESSAGE_PROVIDER),
                 attributes=dict(attributes or {})))
             conv.participants.append(self._new_acd(conv, queue, now))
-            self.conversations[conv.id] = conv
+            self.by_id[conv.id] = conv
             self._changed(conv, "created", conv.participants[0])
             self.route_conversation(conv)
             return conv
 
     def _new_acd(self, conv: Conversation, queue: Queue, now: float) -> Participant:
-        ids = self.ids  # type: ignore[attr-defined]
+        ids = self.root.ids
         return Participant(id=ids.uuid(), purpose=Purpose.ACD, comm_id=ids.uuid(), start_time=now,
                            state=State.CONNECTED, name=queue.name, queue_id=queue.id, connected_time=now,
                            provider=conv.customer.provider if conv.customer else None)
@@ -193,7 +198,7 @@ class ConversationBackend:
         on_conv = {p.user_id for p in conv.agents(State.ALERTING, State.CONNECTED)}
         out = []
         for order, (uid, member) in enumerate(queue.members.items()):
-            user = self.org.users.get(uid)
+            user = self.root.org.users.get(uid)
             if (user is None or not member.joined or uid in on_conv or user.presence_id != ON_QUEUE.id
                     or user.routing_status is not RoutingStatus.IDLE):
                 continue
@@ -207,7 +212,7 @@ class ConversationBackend:
             return False
         if any(p.consult_from == acd.id for p in conv.agents(State.ALERTING)):
             return False  # already offered
-        queue = self.org.queues.get(acd.queue_id or "")
+        queue = self.root.org.queues.get(acd.queue_id or "")
         if queue is None:
             return False
         waiting = self.waiting.setdefault(queue.id, [])
@@ -216,7 +221,7 @@ class ConversationBackend:
             if conv.id not in waiting:
                 # TimestampAndPriority: the oldest interaction is served first, also after it bounced back
                 waiting.append(conv.id)
-                waiting.sort(key=lambda cid: self.conversations[cid].age_key)
+                waiting.sort(key=lambda cid: self.by_id[cid].age_key)
             return False
         if conv.id in waiting:
             waiting.remove(conv.id)
@@ -225,7 +230,7 @@ class ConversationBackend:
 
     def route_queue(self, queue: Queue) -> None:
         for cid in list(self.waiting.get(queue.id, [])):
-            conv = self.conversations.get(cid)
+            conv = self.by_id.get(cid)
             if conv is None:
                 continue
             if not self.route_conversation(conv) and conv.active_acd is not None:
@@ -234,10 +239,10 @@ class ConversationBackend:
     def route_for_user(self, user: User) -> None:
         """A user became IDLE: offer the oldest interaction waiting in one of their queues."""
         waiting: list[Conversation] = []
-        for queue in self.org.queues_of(user.id):
+        for queue in self.root.org.queues_of(user.id):
             if not queue.members[user.id].joined:
                 continue
-            waiting += [self.conversations[c] for c in self.waiting.get(queue.id, []) if c in self.conversations]
+            waiting += [self.by_id[c] for c in self.waiting.get(queue.id, []) if c in self.by_id]
         for conv in sorted(waiting, key=lambda c: c.age_key):
             if user.routing_status is not RoutingStatus.IDLE:
                 return
@@ -246,7 +251,7 @@ class ConversationBackend:
     def _alert(self, conv: Conversation, user: User, queue: Queue, attributes: dict[str, str],
                offered_by: str | None = None, change: str = "participant.alerting") -> Participant:
         now = self._now()
-        ids = self.ids  # type: ignore[attr-defined]
+        ids = self.root.ids
         prompt = queue.wrapup_prompt
         p = Participant(
             id=ids.uuid(), purpose=Purpose.AGENT, comm_id=ids.uuid(), start_time=now, state=State.ALERTING,
@@ -257,13 +262,13 @@ class ConversationBackend:
             alerting_timeout_ms=queue.alerting_timeout_seconds * 1000, consult_from=offered_by)
         conv.participants.append(p)
         self.user_conversations.setdefault(user.id, set()).add(conv.id)
-        generation = self.generation
-        self._timers[(p.id, "alert")] = self.clock.call_later(  # type: ignore[attr-defined]
+        generation = self.root.generation
+        self._timers[(p.id, "alert")] = self.root.clock.call_later(
             queue.alerting_timeout_seconds, lambda: self._on_alert_timeout(generation, conv.id, p.id),
             name=f"genesys alert timeout {p.id}")
         if change:  # a transfer emits its own single event and refreshes the receiver itself
             self._changed(conv, change, p)
-            self.refresh_routing_status(user)  # type: ignore[attr-defined]
+            self.users.refresh_routing_status(user)
         return p
 
     def _cancel_timer(self, pid: str, kind: str) -> None:
@@ -272,11 +277,11 @@ class ConversationBackend:
             timer.cancel()
 
     def _on_alert_timeout(self, generation: int, conversation_id: str, participant_id: str) -> None:
-        with self.timer_context():  # type: ignore[attr-defined]
-            if generation != self.generation:
+        with self.root.timer_context():
+            if generation != self.root.generation:
                 return
             self._timers.pop((participant_id, "alert"), None)
-            conv = self.conversations.get(conversation_id)
+            conv = self.by_id.get(conversation_id)
             p = conv.participant(participant_id) if conv else None
             if conv is None or p is None or p.state is not State.ALERTING:
                 return
@@ -294,20 +299,20 @@ class ConversationBackend:
             # Attended transfer: the chat stays with the sender.
             self._finish_consult(conv, "Failed" if how is DisconnectType.CLIENT else "Timeout", cancel=True, now=now)
         self._changed(conv, "participant.disconnected", p)
-        user = self.org.users.get(p.user_id or "")
+        user = self.root.org.users.get(p.user_id or "")
         if user is not None:
             if not_responding and user.presence_id == ON_QUEUE.id and not self.user_busy(user.id):
                 if user.routing_status is not RoutingStatus.NOT_RESPONDING:
-                    self.set_routing_status(user, RoutingStatus.NOT_RESPONDING)  # type: ignore[attr-defined]
+                    self.users.set_routing_status(user, RoutingStatus.NOT_RESPONDING)
             else:
-                self.refresh_routing_status(user)  # type: ignore[attr-defined]
+                self.users.refresh_routing_status(user)
         if cancelled_consult or conv.ended:
             return
         if conv.active_acd is not None:
             self.route_conversation(conv)
         elif not conv.agents(State.ALERTING, State.CONNECTED):
             # inferred: an unanswered direct transfer goes back to the conversation's queue
-            queue = self.org.queues.get(conv.queue_id)
+            queue = self.root.org.queues.get(conv.queue_id)
             if queue is not None:
                 conv.participants.append(self._new_acd(conv, queue, now))
                 self._changed(conv, "transferred", conv.participants[-1])
@@ -334,7 +339,7 @@ class ConversationBackend:
     def patch_participant(self, principal: Principal, conversation_id: str, participant_id: str,
                           media: Media | None, state: str | None = None, wrapup: dict[str, Any] | None = None,
                           wrapup_skipped: bool | None = None) -> None:
-        with self.lock:  # type: ignore[attr-defined]
+        with self.root.lock:
             conv, p = self.get_participant(conversation_id, participant_id, media)
             self._check_actor(principal, conv, p)
             if state is not None:
@@ -349,22 +354,19 @@ class ConversationBackend:
             if p.state is State.CONNECTED:
                 return  # already answered
             if p.state is not State.ALERTING or p.purpose is not Purpose.AGENT:
-                raise GenesysError(400, "conversation.error.participant.no.active.conversations",
-                                   "The participant has no active conversation to connect.")
+                raise no_active_conversation("connect")
             self._answer(conv, p)
         elif state is State.DISCONNECTED:
             if not p.active:
-                raise GenesysError(400, "conversation.error.participant.no.active.conversations",
-                                   "The participant has no active conversation to disconnect.")
+                raise no_active_conversation("disconnect")
             if p.state is State.ALERTING:
-                self._end_alert(conv, p, DisconnectType.CLIENT, not_responding=self.config.decline_sets_not_responding)
+                self._end_alert(conv, p, DisconnectType.CLIENT, not_responding=self.root.config.decline_sets_not_responding)
             elif p.purpose is Purpose.AGENT:
                 self._end_agent_leg(conv, p, DisconnectType.CLIENT, change="participant.disconnected")
             else:
                 self._end_conversation(conv, p, DisconnectType.CLIENT)
         else:
-            # inferred: only answer and disconnect are state changes a client may ask for on chat media
-            raise bad_request(f"The participant state cannot be changed to {state.value}.")
+            raise participant_state_not_settable(state.value)
 
     def _answer(self, conv: Conversation, p: Participant) -> None:
         self._cancel_timer(p.id, "alert")
@@ -395,15 +397,15 @@ class ConversationBackend:
         if p.wrapup is None and p.wrapup_required:
             p.start_acw_time = now
             if p.wrapup_timeout_ms:
-                generation = self.generation
-                self._timers[(p.id, "acw")] = self.clock.call_later(  # type: ignore[attr-defined]
+                generation = self.root.generation
+                self._timers[(p.id, "acw")] = self.root.clock.call_later(
                     p.wrapup_timeout_ms / 1000, lambda: self._on_acw_timeout(generation, p.id),
                     name=f"genesys acw timeout {p.id}")
 
     def _after_leg(self, p: Participant) -> None:
-        user = self.org.users.get(p.user_id or "")
+        user = self.root.org.users.get(p.user_id or "")
         if user is not None:
-            self.refresh_routing_status(user)  # type: ignore[attr-defined]
+            self.users.refresh_routing_status(user)
 
     def _end_agent_leg(self, conv: Conversation, p: Participant, how: DisconnectType, change: str) -> None:
         now = self._now()
@@ -452,9 +454,16 @@ class ConversationBackend:
         for agent in ended:
             self._after_leg(agent)
 
+    def patch_conversation(self, principal: Principal, conversation_id: str, media: Media | None,
+                           state: str | None) -> Conversation:
+        """`PATCH /conversations/chats/{id}`: disconnecting is the only change a client can make to a whole chat."""
+        if state != State.DISCONNECTED.value:
+            raise conversation_state_not_settable()
+        return self.disconnect_conversation(principal, conversation_id, media)
+
     def disconnect_conversation(self, principal: Principal, conversation_id: str, media: Media | None) -> Conversation:
         """`PATCH /conversations/chats/{id} {"state":"disconnected"}` and `DELETE /conversations/{id}`."""
-        with self.lock:  # type: ignore[attr-defined]
+        with self.root.lock:
             conv = self.get_conversation(conversation_id, media)
             self._check_actor(principal, conv, None)
             if not conv.ended:
@@ -463,17 +472,16 @@ class ConversationBackend:
 
     def patch_communication(self, principal: Principal, conversation_id: str, participant_id: str,
                             communication_id: str, media: Media | None, state: str | None) -> None:
-        with self.lock:  # type: ignore[attr-defined]
+        with self.root.lock:
             conv, p = self.get_communication(conversation_id, participant_id, communication_id, media)
             self._check_actor(principal, conv, p)
             if state != State.DISCONNECTED.value:
-                raise GenesysError(400, "communication.state.required",
-                                   "Can only update a communication's state to disconnected.")
+                raise communication_state_required()
             self._set_state(conv, p, State.DISCONNECTED)
 
     def patch_participant_attributes(self, principal: Principal, conversation_id: str, participant_id: str,
                                      media: Media | None, attributes: dict[str, str]) -> dict[str, str]:
-        with self.lock:  # type: ignore[attr-defined]
+        with self.root.lock:
             conv, p = self.get_participant(conversation_id, participant_id, media)
             self._check_actor(principal, conv, p)
             p.attributes.update(attributes)
@@ -482,20 +490,18 @@ class ConversationBackend:
 
     # -- wrap-up ---------------------------------------------------------------------------------
     def allowed_wrapup_codes(self, p: Participant) -> list[WrapupCode]:
-        queue = self.org.queues.get(p.queue_id or "")
-        if queue is None:
-            return []
-        return [self.org.wrapup_codes[c] for c in queue.wrapup_code_ids if c in self.org.wrapup_codes]
+        queue = self.root.org.queues.get(p.queue_id or "")
+        return [] if queue is None else self.root.org.wrapup_codes_of(queue)
 
     def participant_wrapup_codes(self, principal: Principal, conversation_id: str, participant_id: str,
                                  media: Media | None) -> list[WrapupCode]:
-        with self.lock:  # type: ignore[attr-defined]
+        with self.root.lock:
             _, p = self.get_participant(conversation_id, participant_id, media)
             return self.allowed_wrapup_codes(p)
 
     def post_communication_wrapup(self, principal: Principal, conversation_id: str, participant_id: str,
                                   communication_id: str, media: Media | None, wrapup: dict[str, Any]) -> None:
-        with self.lock:  # type: ignore[attr-defined]
+        with self.root.lock:
             conv, p = self.get_communication(conversation_id, participant_id, communication_id, media)
             self._check_actor(principal, conv, p)
             self._apply_wrapup(conv, p, wrapup)
@@ -503,21 +509,19 @@ class ConversationBackend:
     def _apply_wrapup(self, conv: Conversation, p: Participant, wrapup: dict[str, Any]) -> None:
         if p.purpose is not Purpose.AGENT or p.state is State.ALERTING or (
                 p.state is State.DISCONNECTED and p.connected_time is None):
-            # inferred: only a leg that was answered has something to wrap up
-            raise bad_request("Wrap-up can only be assigned to an agent participant that was connected.")
+            raise wrapup_not_applicable()
         code_id = wrapup.get("code")
         if not code_id:
-            raise GenesysError(400, "conversation.error.wrapup.code.required",
-                               "Wrapup code is a required field and cannot be empty.")
+            raise wrapup_code_required()
         allowed = {c.id for c in self.allowed_wrapup_codes(p)}
-        code = self.org.wrapup_codes.get(code_id)
+        code = self.root.org.wrapup_codes.get(code_id)
         if code is None or code.id not in allowed:
-            raise spec_error(self.config.wrapup_code_not_allowed_error)
+            raise configured(self.root.config.wrapup_code_not_allowed_error)
         now = self._now()
         started = p.start_acw_time or p.end_time or now
         p.wrapup = {"code": code.id, "name": code.name, "notes": wrapup.get("notes") or None,
                     "tags": list(wrapup.get("tags") or []) or None,
-                    "durationSeconds": max(0, int(now - started)), "endTime": self.clock.iso(now),  # type: ignore[attr-defined]
+                    "durationSeconds": max(0, int(now - started)), "endTime": self.root.clock.iso(now),
                     "provisional": False}
         if p.state is State.DISCONNECTED and p.end_acw_time is None:
             p.end_acw_time = now if p.start_acw_time is not None else None
@@ -527,7 +531,7 @@ class ConversationBackend:
 
     def _skip_wrapup(self, conv: Conversation, p: Participant) -> None:
         if p.wrapup_required:
-            raise GenesysError(400, "conversation.error.wrapup.cannot.skip", "Wrap-up cannot be skipped for this participant.")
+            raise wrapup_cannot_skip()
         if p.wrapup_skipped:
             return
         p.wrapup_skipped = True
@@ -536,27 +540,27 @@ class ConversationBackend:
 
     def _emit_wrapup(self, conv: Conversation, p: Participant) -> None:
         assert p.wrapup is not None
-        self.emit_change("conversation.wrapup", {  # type: ignore[attr-defined]
+        self.root.emit_change("conversation.wrapup", {
             "conversationId": conv.id, "participantId": p.id, "userId": p.user_id, "queueId": p.queue_id,
             "code": p.wrapup["code"], "codeName": p.wrapup["name"], "notes": p.wrapup.get("notes"),
-            "topics": topics.conversation_topics(self, conv),  # type: ignore[arg-type]
+            "topics": topics.conversation_topics(self.root, conv),
         })
 
     def _on_acw_timeout(self, generation: int, participant_id: str) -> None:
-        with self.timer_context():  # type: ignore[attr-defined]
-            if generation != self.generation:
+        with self.root.timer_context():
+            if generation != self.root.generation:
                 return
             self._timers.pop((participant_id, "acw"), None)
-            for conv in self.conversations.values():
+            for conv in self.by_id.values():
                 p = conv.participant(participant_id)
                 if p is None:
                     continue
                 if not p.in_acw:
                     return
                 now = self._now()
-                p.wrapup = {"code": ACW_TIMEOUT_CODE_ID, "name": self.config.acw_timeout_code_name,
+                p.wrapup = {"code": self.root.config.acw_timeout_code_id, "name": self.root.config.acw_timeout_code_name,
                             "durationSeconds": max(0, int(now - (p.start_acw_time or now))),
-                            "endTime": self.clock.iso(now), "provisional": False}  # type: ignore[attr-defined]
+                            "endTime": self.root.clock.iso(now), "provisional": False}
                 p.end_acw_time = now
                 self._emit_wrapup(conv, p)
                 self._after_leg(p)
@@ -567,25 +571,22 @@ class ConversationBackend:
                  user_id: str | None = None, queue_id: str | None = None, address: str | None = None,
                  transfer_type: str | None = None) -> None:
         """Blind (Unattended, the default) or consult (Attended) transfer of an agent leg to a user or a queue."""
-        with self.lock:  # type: ignore[attr-defined]
+        with self.root.lock:
             conv, p = self.get_participant(conversation_id, participant_id, media)
             self._check_actor(principal, conv, p)
             if principal.is_user and conv.work_item_id:
-                raise spec_error(self.config.external_transfer_error)
+                raise configured(self.root.config.external_transfer_error)
             if p.purpose is not Purpose.AGENT or p.state is not State.CONNECTED or conv.ended:
-                raise GenesysError(400, "conversations.error.transfer.not.connected",
-                                   "You can only transfer conversations that are in the connected state.")
+                raise transfer_not_connected()
             if conv.id in self.pending_consults:
-                # inferred: one consult transfer at a time
-                raise GenesysError(409, "conversations.error.transfer.in.progress",
-                                   "A transfer is already in progress for this conversation.")
+                raise transfer_in_progress()
             target_user, target_queue = self._transfer_target(user_id, queue_id, address)
             if target_user is not None and target_user.id == p.user_id:
-                raise bad_request("A conversation cannot be transferred to the user who holds it.")
+                raise transfer_to_holder()
             attended = TransferType(transfer_type or TransferType.UNATTENDED.value) is TransferType.ATTENDED
             now = self._now()
-            transfer = {"id": self.ids.uuid(), "state": "Active" if attended else "Complete",  # type: ignore[attr-defined]
-                        "dateIssued": self.clock.iso(now),  # type: ignore[attr-defined]
+            transfer = {"id": self.root.ids.uuid(), "state": "Active" if attended else "Complete",
+                        "dateIssued": self.root.clock.iso(now),
                         "initiator": {"userId": p.user_id} if p.user_id else {},
                         "destination": ({"userId": target_user.id} if target_user is not None
                                         else {"address": target_queue.id if target_queue else ""}),
@@ -596,7 +597,7 @@ class ConversationBackend:
             else:
                 self._close_leg(p, DisconnectType.TRANSFER, now)
             if target_user is not None:
-                queue = self.org.queues[conv.queue_id]
+                queue = self.root.org.queues[conv.queue_id]
                 customer = conv.customer
                 attributes = dict(customer.attributes if customer else {}) | p.attributes
                 focus = self._alert(conv, target_user, queue, attributes, offered_by=p.id, change="")
@@ -610,7 +611,7 @@ class ConversationBackend:
                     self.pending_consults[conv.id].update({"acd": focus.id, "previousQueueId": previous})
             self._changed(conv, "transferred", focus, previous)
             if target_user is not None:
-                self.refresh_routing_status(target_user)  # type: ignore[attr-defined]
+                self.users.refresh_routing_status(target_user)
             if not attended:
                 self._after_leg(p)
             if target_queue is not None:
@@ -619,23 +620,21 @@ class ConversationBackend:
     def _transfer_target(self, user_id: str | None, queue_id: str | None,
                          address: str | None) -> tuple[User | None, Queue | None]:
         if user_id:
-            user = self.org.users.get(user_id)
+            user = self.root.org.users.get(user_id)
             if user is None:
-                raise GenesysError(400, "conversations.error.user.not.found",  # inferred: code
-                                   "The user to transfer to does not exist.")
+                raise transfer_user_not_found()
             return user, None
         if queue_id:
-            queue = self.org.queues.get(queue_id)
+            queue = self.root.org.queues.get(queue_id)
             if queue is None:
-                raise GenesysError(400, "conversations.error.queue.not.found", "The queue does not exist.")
+                raise transfer_queue_not_found()
             return None, queue
         if address:
-            user = self.org.users.get(address) or self.org.user_by_email(address)
+            user = self.root.org.users.get(address) or self.root.org.user_by_email(address)
             if user is not None:
                 return user, None
-            queue = self.org.queues.get(address) or self.org.queue_by_name(address)
+            queue = self.root.org.queues.get(address) or self.root.org.queue_by_name(address)
             if queue is not None:
                 return None, queue
-            raise GenesysError(400, "conversations.error.transfer.address.invalid",  # inferred: code
-                               "The transfer address does not resolve to a user or a queue.")
-        raise bad_request("A transfer needs a destination: userId, queueId or address.")
+            raise transfer_address_invalid()
+        raise transfer_destination_required()

@@ -1,4 +1,4 @@
-"""Notification channels of the Genesys fake: ownership, limits, subscriptions, expiry, sockets and delivery."""
+"""Notification channel rules of the Genesys fake: ownership, limits, subscriptions, expiry, sockets and delivery."""
 
 from __future__ import annotations
 
@@ -10,57 +10,25 @@ from typing import TYPE_CHECKING, Any
 from fakes.core.faults import FaultAction, FaultRule
 from fakes.core.journal import Entry
 
-from .errors import GenesysError, not_found
-from .notifications_socket import HEARTBEAT, PING_REPLY, Connection
-from .notifications_topics import (
+from ..config import NotificationConfig
+from ..errors import foreign_channel, invalid_topic, not_found, too_many_subscriptions
+from .connection import HEARTBEAT, PING_REPLY, Connection
+from .topics import (
     SOCKET_CLOSING_TOPIC,
     TOKEN_REVOKED_TOPIC,
     TopicCheck,
     TopicProblem,
-    TopicState,
     check,
     expand,
 )
 
 if TYPE_CHECKING:
-    from .auth import Principal
+    from ..model.fake import GenesysFake
+    from ..model.tokens import Principal
 
 _ID_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 _COMPACT = (",", ":")
 _ENCODE = json.JSONEncoder(separators=_COMPACT).encode  # built once: json.dumps(separators=...) builds one per call
-
-
-@dataclass
-class NotificationConfig:
-    """Limits and the behaviours the reference could not confirm (each `# inferred:` where it is a guess)."""
-
-    channel_limit: int = 20  # per user/app combination (SDK 269 docstring)
-    topic_limit: int = 1000  # per channel (secondary source)
-    channel_lifetime_seconds: float = 24 * 3600.0  # secondary source: 24 h, resubscribing extends it
-    heartbeat_seconds: float = 30.0  # secondary source
-    # Catch-up heartbeats after a big clock jump, at most this many intervals behind.
-    heartbeat_catch_up: int = 10
-    # inferred: a v2.system.socket_closing warning this long before a channel expires (None: no warning)
-    expiry_warning_seconds: float | None = 60.0
-    # inferred: the status for a channel owned by another user/app (HEAD always answers 404)
-    foreign_channel_status: int = 403
-    # inferred: the close codes; the platform's are not documented (1001 is reported for idle closes)
-    close_code_expired: int = 1000
-    close_code_replaced: int = 1000
-    close_code_removed: int = 1000
-    close_code_token: int = 1000
-    close_code_fault: int = 1001
-    close_code_maintenance: int = 1001
-    # inferred: the platform does not buffer events for a channel with no open socket
-    buffer_while_disconnected: bool = False
-    # inferred: answer a socket upgrade for an unknown channel with a 404 instead of accepting it
-    reject_unknown_channel_upgrade: bool = True
-    # Write every queued frame of a socket in one system call (False: one call per frame, as a
-    # send per message would; kept to measure the difference).
-    batch_frames: bool = True
-    # Send each write at once (TCP_NODELAY) instead of letting Nagle's algorithm hold it for an ACK
-    # (False: the socket's default, kept to measure the difference).
-    tcp_nodelay: bool = True
 
 
 @dataclass(eq=False)
@@ -89,34 +57,15 @@ class Channel:
         return (self.client_id, self.user_id)
 
 
-def invalid_topic(topic: str) -> GenesysError:
-    return GenesysError(
-        400,
-        "notification.invalid.topic",
-        "The subscription topic is not valid.",
-        message_params={"topic": topic},
-        details=[{"errorCode": "notification.invalid.topic", "fieldName": "id", "entityId": topic}],
-    )
-
-
-def too_many_subscriptions(limit: int) -> GenesysError:
-    return GenesysError(
-        400,
-        "notification.subscription.too.many.subscriptions",
-        "Too many subscriptions",
-        message_params={"limit": str(limit)},
-    )
-
-
-class NotificationModel:
-    """State and every rule of the notification service of one Genesys org.
+class NotificationBackend:
+    """State and every rule of the notification service of one Genesys org (`GenesysFake.notifications`).
 
     State changes happen under the org lock (`fake.lock`) and each appends one journal event. The journal
     listener (`on_entry`) takes no lock at all: it reads `routes`, a dict of immutable tuples that writers
     replace under the org lock, and only appends to socket queues.
     """
 
-    def __init__(self, fake: Any, config: NotificationConfig | None = None) -> None:
+    def __init__(self, fake: GenesysFake, config: NotificationConfig | None = None) -> None:
         self.fake = fake
         self.config = config or NotificationConfig()
         self.channels: dict[str, Channel] = {}
@@ -127,6 +76,8 @@ class NotificationModel:
         self.connect_base = "ws://127.0.0.1"
         self._org_id = ""
         self.delivered = 0  # deliveries handed to sockets, for state() and benchmarks
+        fake.journal.add_listener(self.on_entry)
+        fake.faults.add_listener(self.on_fault_added)
 
     # -- helpers ---------------------------------------------------------------------------------
     @property
@@ -140,12 +91,8 @@ class NotificationModel:
     def _now(self) -> float:
         return self.clock.time()
 
-    def _correlation_id(self) -> str:
-        make = getattr(self.fake, "correlation_id", None)
-        return make() if callable(make) else self.fake.new_correlation_id()
-
     def _emit(self, type: str, data: dict[str, Any]) -> None:
-        self.fake.emit(type, data, self._correlation_id())
+        self.fake.emit_change(type, data)
 
     def _new_channel_id(self) -> str:
         # The shape of real ids: streaming-<shard>-<26 lower-case alphanumerics>.
@@ -156,8 +103,7 @@ class NotificationModel:
         return f"{self.connect_base}/channels/{channel.id}"
 
     def organization_id(self) -> str:
-        org = getattr(self.fake, "org", None)
-        return str(getattr(org, "id", "") or self._org_id)
+        return self._org_id
 
     # -- lifecycle -------------------------------------------------------------------------------
     def reset(self) -> None:
@@ -211,10 +157,6 @@ class NotificationModel:
         }
 
     # -- channels --------------------------------------------------------------------------------
-    def channel_body(self, channel: Channel) -> dict[str, Any]:
-        """`Channel {connectUri, id, expires}`."""
-        return {"connectUri": self.connect_uri(channel), "id": channel.id, "expires": self.clock.iso(channel.expires)}
-
     def create_channel(self, principal: Principal) -> Channel:
         """A new channel; at the limit the owner's channel used longest ago goes, unconnected ones first."""
         with self.lock:
@@ -243,18 +185,18 @@ class NotificationModel:
             self._emit("notifications.channel", {"channelId": channel.id, "owner": channel.owner, "action": "created"})
             return channel
 
-    def list_channels(self, principal: Principal, include: str) -> list[dict[str, Any]]:
-        """`includechannels=token`: this token's channels; `oauthclient`: every channel of the user and app,
-        those of other tokens without their id (SDK docs)."""
+    def list_channels(self, principal: Principal, include: str) -> list[tuple[Channel, bool]]:
+        """`includechannels=token`: this token's channels; `oauthclient`: every channel of the user and app.
+        Each with whether it is this token's own (the others are listed without their id, SDK docs)."""
         with self.lock:
             out = []
             for c in self.channels.values():
                 if c.key != (principal.client_id, principal.user_id):
                     continue
                 if c.token == principal.token:
-                    out.append(self.channel_body(c))
+                    out.append((c, True))
                 elif include == "oauthclient":
-                    out.append({"expires": self.clock.iso(c.expires)})
+                    out.append((c, False))
             return out
 
     def channel_exists(self, principal: Principal, channel_id: str) -> bool:
@@ -267,11 +209,7 @@ class NotificationModel:
         if channel is None:
             raise not_found()
         if channel.key != (principal.client_id, principal.user_id):
-            if self.config.foreign_channel_status == 404:
-                raise not_found()
-            raise GenesysError(
-                self.config.foreign_channel_status, "not.authorized", "You are not authorized to use this channel."
-            )
+            raise foreign_channel(self.config.foreign_channel_status)
         return channel
 
     def _remove(
@@ -330,7 +268,7 @@ class NotificationModel:
         with self.lock:
             if self.channels.get(channel.id) is not channel:
                 return
-            if self.fake.token_valid(channel.token):
+            if self.fake.oauth.token_valid(channel.token):
                 # Still valid at its due time: look again a little later rather than never.
                 channel.token_timer = self.clock.call_later(
                     1.0, lambda: self._check_token(channel), name=f"notifications-token-{channel.id}"
@@ -348,11 +286,11 @@ class NotificationModel:
         )
         self._remove(channel, "removed", "token no longer valid", self.config.close_code_token, message)
 
-    def expire_tokens_hook(self) -> None:
+    def tokens_expired(self) -> None:
         """Called by the org after it expired or revoked tokens: channels of dead tokens close now."""
         with self.lock:
             for channel in list(self.channels.values()):
-                if not self.fake.token_valid(channel.token):
+                if not self.fake.oauth.token_valid(channel.token):
                     self._revoke(channel)
 
     def system_message(
@@ -364,7 +302,7 @@ class NotificationModel:
         reason: str | None = None,
     ) -> str:
         """A `v2.system.*` envelope whose body is a `SystemMessageSystemMessage`."""
-        correlation_id = self._correlation_id()
+        correlation_id = self.fake.correlation_id()
         body: dict[str, Any] = {
             "channelId": channel.id,
             "correlationId": correlation_id,
@@ -383,28 +321,15 @@ class NotificationModel:
         )
 
     # -- subscriptions ---------------------------------------------------------------------------
-    def subscriptions(self, principal: Principal, channel_id: str) -> list[dict[str, Any]]:
+    def subscriptions(self, principal: Principal, channel_id: str) -> list[TopicCheck]:
         with self.lock:
-            channel = self._owned(principal, channel_id)
-            return [self._topic_entity(TopicCheck(t, *_parts(t))) for t in channel.topics]
-
-    def _topic_entity(self, result: TopicCheck) -> dict[str, Any]:
-        entity: dict[str, Any] = {"id": result.name}
-        if result.ok:
-            entity["state"] = TopicState.PERMITTED.value
-        else:
-            entity["state"] = TopicState.REJECTED.value
-            entity["rejectionReason"] = "The subscription topic is not valid."  # inferred: wording
-            entity["missingPermissions"] = []
-        uri = result.self_uri()
-        if uri:
-            entity["selfUri"] = uri
-        return entity
+            return _subscribed(self._owned(principal, channel_id))
 
     def change_subscriptions(
         self, principal: Principal, channel_id: str, requested: list[str], replace: bool, ignore_errors: bool
-    ) -> list[dict[str, Any]]:
-        """PUT (`replace`) or POST (add). Nothing changes when a topic is refused.
+    ) -> list[TopicCheck]:
+        """PUT (`replace`) or POST (add): the channel's topics, then those rejected. Nothing changes when a topic
+        is refused.
 
         inferred: `ignoreErrors=true` turns topics about unknown users or queues into Rejected entries
         (the platform documents it for failed permission checks); malformed topics are refused anyway.
@@ -418,7 +343,7 @@ class NotificationModel:
             accepted: list[str] = []
             rejected: list[TopicCheck] = []
             for name in names:
-                result = check(name, self.fake.user_exists, self.fake.queue_exists)
+                result = check(name, self.fake.users.user_exists, self.fake.routing.queue_exists)
                 if result.problem == TopicProblem.INVALID or (result.problem is not None and not ignore_errors):
                     raise invalid_topic(name)
                 if result.ok:
@@ -439,8 +364,7 @@ class NotificationModel:
                 "notifications.subscriptions",
                 {"channelId": channel.id, "owner": channel.owner, "topics": list(channel.topics)},
             )
-            entities = [self._topic_entity(TopicCheck(t, *_parts(t))) for t in channel.topics]
-            return entities + [self._topic_entity(r) for r in rejected]
+            return _subscribed(channel) + rejected
 
     def delete_subscriptions(self, principal: Principal, channel_id: str) -> None:
         with self.lock:
@@ -583,7 +507,7 @@ class NotificationModel:
             updated = dict(channel.topics)
             if kind == "subscribe":
                 for name in names:
-                    if not check(name, self.fake.user_exists, self.fake.queue_exists).ok:
+                    if not check(name, self.fake.users.user_exists, self.fake.routing.queue_exists).ok:
                         return _ENCODE(
                             reply
                             | {
@@ -711,10 +635,9 @@ class NotificationModel:
                 self.delivered += 1
 
 
-def _parts(name: str) -> tuple[Any, Any]:
-    """Template and entity id of a topic already accepted (no existence check)."""
-    result = check(name, lambda _: True, lambda _: True)
-    return result.template, result.entity_id
+def _subscribed(channel: Channel) -> list[TopicCheck]:
+    """The channel's topics, each accepted already (so not checked for its user or queue again)."""
+    return [check(name, lambda _: True, lambda _: True) for name in channel.topics]
 
 
 def _uuid_from(rng: random.Random):
