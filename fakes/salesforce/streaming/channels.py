@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from . import soql
+from ..model import soql
 
 log = logging.getLogger(__name__)
 

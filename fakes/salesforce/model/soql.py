@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import Enum, StrEnum
@@ -26,20 +25,10 @@ from typing import Any, Protocol
 
 from fakes.core.ids import sf_to18
 
-from .errors import SalesforceError
+from ..config import API_VERSION, SOQL
+from ..errors import SoqlError, positioned_error, syntax_error
 
-DEFAULT_API_VERSION = "67.0"
-MAX_OFFSET = 2000
-FIELDS_LIMIT = 200  # FIELDS(ALL) and FIELDS(CUSTOM) need a LIMIT of at most this
-
-# inferred: the platform's exact caret window is not documented; observed messages show about 30
-# characters either side of the error, widened to whole tokens.
-WINDOW_CHARS = 30
-# inferred: older SOAP answers gave syntax errors without the caret block; REST answers carry it.
-SYNTAX_ERRORS_POSITIONED = True
-# Since Summer '24 the platform answers MALFORMED_QUERY where it used to say INVALID_QUERY_FILTER_OPERATOR
-# (release notes). Set to "INVALID_QUERY_FILTER_OPERATOR" to mimic older orgs.
-FILTER_ERROR_CODE = "MALFORMED_QUERY"
+DEFAULT_API_VERSION = API_VERSION
 
 NO_SUCH_COLUMN = ("No such column '{field}' on entity '{entity}'. If you are attempting to use a custom field, be sure "
                   "to append the '__c' after the custom field name. Please reference your WSDL or the describe call "
@@ -73,24 +62,6 @@ class FieldInfo(Protocol):
     type: str
     reference_to: list[str]
     relationship_name: str | None
-
-
-class SoqlError(Exception):
-    """A query the platform refuses; `message` is the platform's full text (caret block included)."""
-
-    def __init__(self, error_code: str, message: str, detail: str | None = None, row: int | None = None,
-                 column: int | None = None) -> None:
-        super().__init__(message)
-        self.error_code = error_code
-        self.message = message
-        self.detail = detail or message
-        self.row = row
-        self.column = column
-
-
-def to_error(exc: SoqlError) -> SalesforceError:
-    """The REST answer for a refused query: 400 with the Salesforce error array."""
-    return SalesforceError(400, exc.error_code, exc.message)
 
 
 # -- tokens ----------------------------------------------------------------------------------------------
@@ -163,7 +134,7 @@ class _Lexer:
             elif ch in _PUNCT_1:
                 self._emit(TokenKind.PUNCT, self.i + 1)
             else:
-                raise _syntax_error(self.text, self.tokens, self.i, f"unexpected token: '{ch}'", line_prefix=True)
+                raise syntax_error(self.text, self.tokens, self.i, f"unexpected token: '{ch}'", line_prefix=True)
 
     def _emit(self, kind: TokenKind, end: int, value: Any = None) -> None:
         raw = self.text[self.i:end]
@@ -185,7 +156,7 @@ class _Lexer:
             kind, value = _date_literal(raw)
             if kind is None:
                 # the platform's own words for a bad date/datetime literal
-                raise _syntax_error(self.text, self.tokens, self.i, f"Invalid datetime: {raw}")
+                raise syntax_error(self.text, self.tokens, self.i, f"Invalid datetime: {raw}")
             self._emit(kind, j, value)
             return
         # a plain number: digits with at most one decimal point
@@ -200,7 +171,7 @@ class _Lexer:
         else:
             self._emit(TokenKind.NUMBER, j, int(self.text[self.i:j]))
         if j < len(self.text) and _is_ident_char(self.text[j]):
-            raise _syntax_error(self.text, self.tokens, j, f"unexpected token: '{self._word_at(j)}'")
+            raise syntax_error(self.text, self.tokens, j, f"unexpected token: '{self._word_at(j)}'")
 
     def _word_at(self, j: int) -> str:
         k = j
@@ -230,14 +201,14 @@ class _Lexer:
                     out.append(chr(int(self.text[j + 2:j + 6], 16)))
                     j += 4
                 else:
-                    raise _syntax_error(self.text, self.tokens, j,
+                    raise syntax_error(self.text, self.tokens, j,
                                         "Invalid string literal '" + self.text[self.i:j + 2] + "'. Illegal character "
                                         "sequence '\\" + nxt + "' in string literal.")
                 j += 2
                 continue
             out.append(ch)
             j += 1
-        raise _syntax_error(self.text, self.tokens, len(self.text),
+        raise syntax_error(self.text, self.tokens, len(self.text),
                             f"line 1:{len(self.text)} mismatched character '<EOF>' expecting '''", line_prefix=False)
 
 
@@ -274,42 +245,6 @@ def _date_literal(raw: str) -> tuple[TokenKind | None, Any]:
     if fraction:
         value = value.replace(microsecond=int((fraction + "000000")[:6]))
     return TokenKind.DATETIME, value.astimezone(UTC)
-
-
-def _syntax_error(text: str, tokens: list[Token], pos: int, detail: str, line_prefix: bool = False) -> SoqlError:
-    if line_prefix:
-        # the lexer's own form: "line 1:15 unexpected token: '$'"
-        row, col = _row_col(text, pos)
-        detail = f"line {row}:{col - 1} {detail}"
-    if not SYNTAX_ERRORS_POSITIONED:
-        return SoqlError("MALFORMED_QUERY", detail)
-    return positioned_error("MALFORMED_QUERY", text, pos, detail, tokens)
-
-
-def _row_col(text: str, pos: int) -> tuple[int, int]:
-    row = text.count("\n", 0, pos) + 1
-    line_start = text.rfind("\n", 0, pos) + 1
-    return row, pos - line_start + 1
-
-
-def positioned_error(code: str, text: str, pos: int, detail: str, tokens: Iterable[Token] = ()) -> SoqlError:
-    """The platform's error text: the query around `pos`, a caret under it, `ERROR at Row:R:Column:C`, the detail."""
-    row, col = _row_col(text, pos)
-    line_start = text.rfind("\n", 0, pos) + 1
-    line_end = text.find("\n", pos)
-    if line_end < 0:
-        line_end = len(text)
-    start = max(line_start, pos - WINDOW_CHARS)
-    end = min(line_end, pos + WINDOW_CHARS)
-    for tok in tokens:  # widen to whole tokens
-        if tok.pos < start < tok.end:
-            start = tok.pos
-        if tok.pos < end < tok.end:
-            end = tok.end
-    window = text[start:end]
-    caret = " " * (pos - start) + "^"
-    message = f"\n{window}\n{caret}\nERROR at Row:{row}:Column:{col}\n{detail}"
-    return SoqlError(code, message, detail, row, col)
 
 
 # -- syntax tree -----------------------------------------------------------------------------------------
@@ -444,7 +379,7 @@ class _Parser:
 
     def unexpected(self, tok: Token | None = None) -> SoqlError:
         tok = tok or self.tok
-        return _syntax_error(self.text, self.tokens, tok.pos, f"unexpected token: '{tok.text}'")
+        return syntax_error(self.text, self.tokens, tok.pos, f"unexpected token: '{tok.text}'")
 
     def expect_keyword(self, word: str) -> Token:
         if not self.tok.is_keyword(word):
@@ -492,8 +427,8 @@ class _Parser:
             self.advance()
             tok = self.tok
             query.offset = self.integer()
-            if query.offset > MAX_OFFSET:
-                raise SoqlError("NUMBER_OUTSIDE_VALID_RANGE", f"Maximum SOQL offset allowed is {MAX_OFFSET}",
+            if query.offset > SOQL.max_offset:
+                raise SoqlError("NUMBER_OUTSIDE_VALID_RANGE", f"Maximum SOQL offset allowed is {SOQL.max_offset}",
                                 column=tok.pos + 1)
         if self.tok.kind is not TokenKind.EOF:
             raise self.unexpected()
@@ -747,10 +682,10 @@ class _Binder:
     def check(self) -> None:
         """Resolve every name and type-check every filter value, as the platform does before running."""
         for item in self.query.select:
-            unbounded = self.query.limit is None or self.query.limit > FIELDS_LIMIT
+            unbounded = self.query.limit is None or self.query.limit > SOQL.fields_limit
             if item.fields in (FieldsMacro.ALL, FieldsMacro.CUSTOM) and unbounded:
                 raise positioned_error("MALFORMED_QUERY", self.query.text, item.pos,
-                                       f"The SOQL FIELDS function must have a LIMIT of at most {FIELDS_LIMIT}",
+                                       f"The SOQL FIELDS function must have a LIMIT of at most {SOQL.fields_limit}",
                                        self.query.tokens)
         seen: set[str] = set()
         for item in self.items():
@@ -789,7 +724,7 @@ class _Binder:
             self._check_value(cond, resolved, value)
 
     def _filter_error(self, cond: Comparison, detail: str) -> SoqlError:
-        return positioned_error(FILTER_ERROR_CODE, self.query.text, cond.path.pos, detail, self.query.tokens)
+        return positioned_error(SOQL.filter_error_code, self.query.text, cond.path.pos, detail, self.query.tokens)
 
     def _check_value(self, cond: Comparison, resolved: _Resolved, lit: Literal) -> None:
         ftype = resolved.type
@@ -1070,7 +1005,7 @@ class _Evaluator:
 
     # -- output --
     def shape(self, record: dict[str, Any], sobject: str, api_version: str) -> dict[str, Any]:
-        out: dict[str, Any] = {"attributes": _attributes(sobject, record.get("Id"), api_version)}
+        out: dict[str, Any] = {"attributes": record_attributes(sobject, record.get("Id"), api_version)}
         for item in self.binder.items():
             if item.path is None:
                 continue
@@ -1095,7 +1030,7 @@ class _Evaluator:
         nested = out.get(hop.name)
         if nested is None:
             real_type = self.type_of(parent["Id"], hop) or (hop.targets[0] if hop.targets else "Name")
-            attrs = _attributes(real_type, parent.get("Id"), api_version)
+            attrs = record_attributes(real_type, parent.get("Id"), api_version)
             if hop.polymorphic:
                 attrs["type"] = "Name"  # inferred: polymorphic parents come back as the Name pseudo-object
             nested = {"attributes": attrs}
@@ -1119,7 +1054,8 @@ def _apply(op: Op, left: Any, right: Any) -> bool:
     return False
 
 
-def _attributes(sobject: str, record_id: str | None, api_version: str) -> dict[str, Any]:
+def record_attributes(sobject: str, record_id: str | None, api_version: str) -> dict[str, Any]:
+    """The `attributes` of a record in a REST body: its type and URL."""
     return {"type": sobject, "url": f"/services/data/v{api_version}/sobjects/{sobject}/{record_id}"}
 
 
