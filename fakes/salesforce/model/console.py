@@ -58,12 +58,24 @@ class ConsoleBackend:
             self.omni.user(user_id)
             return [dict(w) for w in self.omni.store.find("AgentWork", UserId=user_id) if w["Status"] in ACTIVE_WORK]
 
+    def _own_work(self, user_id: str, work_id: Any, status: WorkStatus | None = None, verb: str = "") -> dict[str, Any]:
+        """The agent's AgentWork `work_id`, refused unless it has `status` (the caller holds the lock)."""
+        self.omni.user(user_id)
+        work = self.omni.work(work_id, user_id)
+        if status is not None and work["Status"] != status:
+            raise refuse(f"The work {work['Id']} can't be {verb}: its status is {work['Status']}.")
+        return work
+
+    def _close_with_tab(self, user_id: str, work: dict[str, Any], agent: AgentState) -> bool:
+        with self.org.transaction(user_id) as tx:
+            tab = self.close_work(tx, work, agent)
+        if tab is not None:
+            self.omni.tab_event(user_id, tab, "closed")
+        return True
+
     def accept_agent_work(self, user_id: str, work_id: Any) -> bool:
         with self.org.lock:
-            self.omni.user(user_id)
-            work = self.omni.work(work_id, user_id)
-            if work["Status"] != WorkStatus.ASSIGNED:
-                raise refuse(f"The work {work['Id']} can't be accepted: its status is {work['Status']}.")
+            work = self._own_work(user_id, work_id, WorkStatus.ASSIGNED, "accepted")
             agent = self.omni.agent(user_id)
             item = self.omni.store.get(work["WorkItemId"])
             now = sf_datetime(self.omni.now())
@@ -102,10 +114,7 @@ class ConsoleBackend:
 
     def decline_agent_work(self, user_id: str, work_id: Any, reason: Any = None) -> bool:
         with self.org.lock:
-            self.omni.user(user_id)
-            work = self.omni.work(work_id, user_id)
-            if work["Status"] != WorkStatus.ASSIGNED:
-                raise refuse(f"The work {work['Id']} can't be declined: its status is {work['Status']}.")
+            work = self._own_work(user_id, work_id, WorkStatus.ASSIGNED, "declined")
             if reason is not None and not isinstance(reason, str):
                 raise refuse("declineReason must be a string.", "INVALID_TYPE")
             with self.org.transaction(user_id) as tx:
@@ -119,30 +128,17 @@ class ConsoleBackend:
     def close_agent_work(self, user_id: str, work_id: Any) -> bool:
         """`closeAgentWork`: Closed, its tab closes; a chat still in progress ends (the agent closed it)."""
         with self.org.lock:
-            self.omni.user(user_id)
-            work = self.omni.work(work_id, user_id)
-            if work["Status"] != WorkStatus.OPENED:
-                raise refuse(f"The work {work['Id']} can't be closed: its status is {work['Status']}.")
-            agent = self.omni.agent(user_id)
-            with self.org.transaction(user_id) as tx:
-                tab = self.close_work(tx, work, agent)
-            if tab is not None:
-                self.omni.tab_event(user_id, tab, "closed")
-            return True
+            work = self._own_work(user_id, work_id, WorkStatus.OPENED, "closed")
+            return self._close_with_tab(user_id, work, self.omni.agent(user_id))
 
     def close_tab(self, user_id: str, work_id: Any) -> bool:
         """The agent closes the chat conversation window: the work is closed (seed step 4)."""
         with self.org.lock:
-            self.omni.user(user_id)
-            work = self.omni.work(work_id, user_id)
+            work = self._own_work(user_id, work_id)
             agent = self.omni.agent(user_id)
             if work["Id"] not in agent.tabs:
                 raise refuse(f"No console tab is open for the work {work['Id']}.")
-            with self.org.transaction(user_id) as tx:
-                tab = self.close_work(tx, work, agent)
-            if tab is not None:
-                self.omni.tab_event(user_id, tab, "closed")
-            return True
+            return self._close_with_tab(user_id, work, agent)
 
     def close_work(self, tx: Transaction, work: dict[str, Any], agent: AgentState) -> Tab | None:
         """Close an Opened work (and end its chat when still in progress); returns the closed tab."""
@@ -176,14 +172,19 @@ class ConsoleBackend:
                 return work
         raise refuse(f"The work item {item['Id']} isn't open in this agent's console.")
 
+    def _chat_in_progress(self, user_id: str, work_item_id: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The chat (work item) open in the agent's console and still in progress, with the agent's work."""
+        item = self.omni.work_item(work_item_id)
+        work = self.opened_work(user_id, item)
+        if item.get("Status") != ChatStatus.IN_PROGRESS:
+            raise refuse(f"The chat {item['Id']} has already ended.")
+        return item, work
+
     def end_chat(self, user_id: str, work_item_id: Any) -> bool:
         """The agent ends the chat: the transcript ends, the work stays Opened and the tab stays open."""
         with self.org.lock:
             self.omni.user(user_id)
-            item = self.omni.work_item(work_item_id)
-            self.opened_work(user_id, item)
-            if item.get("Status") != ChatStatus.IN_PROGRESS:
-                raise refuse(f"The chat {item['Id']} has already ended.")
+            item, _ = self._chat_in_progress(user_id, work_item_id)
             with self.org.transaction(user_id) as tx:
                 self.end_chat_record(tx, item, EndedBy.AGENT)
             return True
@@ -191,10 +192,7 @@ class ConsoleBackend:
     def send_message(self, user_id: str, work_item_id: Any, text: Any) -> bool:
         with self.org.lock:
             self.omni.user(user_id)
-            item = self.omni.work_item(work_item_id)
-            self.opened_work(user_id, item)
-            if item.get("Status") != ChatStatus.IN_PROGRESS:
-                raise refuse(f"The chat {item['Id']} has already ended.")
+            item, _ = self._chat_in_progress(user_id, work_item_id)
             if not isinstance(text, str) or not text:
                 raise refuse("text must be a non-empty string.", "INVALID_TYPE")
             self.omni.message(item["Id"], "agent", text, user_id)
@@ -206,10 +204,7 @@ class ConsoleBackend:
             self.omni.user(user_id)
             if (to_user is None) == (to_queue is None):
                 raise refuse("Give exactly one of toUserId and toQueue.", "REQUIRED_FIELD_MISSING")
-            item = self.omni.work_item(work_item_id)
-            work = self.opened_work(user_id, item)
-            if item.get("Status") != ChatStatus.IN_PROGRESS:
-                raise refuse(f"The chat {item['Id']} has already ended.")
+            item, work = self._chat_in_progress(user_id, work_item_id)
             if self.omni.works_for_item(item["Id"], WorkStatus.ASSIGNED):
                 raise refuse(f"A transfer of the chat {item['Id']} is already waiting for its receiver.")
             channel = self.omni.store.get(work["ServiceChannelId"])

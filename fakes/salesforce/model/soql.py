@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import Enum, StrEnum
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from fakes.core.ids import sf_to18
 
@@ -29,6 +30,7 @@ from ..config import API_VERSION, SOQL
 from ..errors import SoqlError, positioned_error, syntax_error
 
 DEFAULT_API_VERSION = API_VERSION
+T = TypeVar("T")
 
 NO_SUCH_COLUMN = ("No such column '{field}' on entity '{entity}'. If you are attempting to use a custom field, be sure "
                   "to append the '__c' after the custom field name. Please reference your WSDL or the describe call "
@@ -360,6 +362,11 @@ _COMPARISON_OPS = {"=": Op.EQ, "!=": Op.NE, "<>": Op.NE, "<": Op.LT, ">": Op.GT,
 _DATE_KEYWORDS = ("TODAY", "YESTERDAY", "TOMORROW")
 
 
+# Tokens that are literals as they stand.
+_LITERAL_KINDS = {TokenKind.STRING: LiteralKind.STRING, TokenKind.NUMBER: LiteralKind.NUMBER,
+                  TokenKind.DATE: LiteralKind.DATE, TokenKind.DATETIME: LiteralKind.DATETIME}
+
+
 class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
@@ -400,13 +407,18 @@ class _Parser:
             raise self.unexpected()
         return self.advance()
 
+    def comma_separated(self, item: Callable[[], T]) -> list[T]:
+        """One or more `item`s separated by commas."""
+        out = [item()]
+        while self.at_punct(","):
+            self.advance()
+            out.append(item())
+        return out
+
     # grammar
     def query(self) -> Query:
         self.expect_keyword("SELECT")
-        select = [self.select_item()]
-        while self.at_punct(","):
-            self.advance()
-            select.append(self.select_item())
+        select = self.comma_separated(self.select_item)
         self.expect_keyword("FROM")
         obj = self.name()
         query = Query(self.text, select, obj.text, obj.pos, tokens=self.tokens)
@@ -416,10 +428,7 @@ class _Parser:
         if self.tok.is_keyword("ORDER"):
             self.advance()
             self.expect_keyword("BY")
-            query.order_by.append(self.order_item())
-            while self.at_punct(","):
-                self.advance()
-                query.order_by.append(self.order_item())
+            query.order_by.extend(self.comma_separated(self.order_item))
         if self.tok.is_keyword("LIMIT"):
             self.advance()
             query.limit = self.integer()
@@ -519,32 +528,21 @@ class _Parser:
 
     def literal_list(self) -> tuple[Literal, ...]:
         self.expect_punct("(")
-        values = [self.literal()]
-        while self.at_punct(","):
-            self.advance()
-            values.append(self.literal())
+        values = self.comma_separated(self.literal)
         self.expect_punct(")")
         return tuple(values)
 
     def literal(self) -> Literal:
         tok = self.tok
-        if tok.kind is TokenKind.STRING:
+        kind = _LITERAL_KINDS.get(tok.kind)
+        if kind is not None:
             self.advance()
-            return Literal(LiteralKind.STRING, tok.value, tok.text, tok.pos)
-        if tok.kind is TokenKind.NUMBER:
-            self.advance()
-            return Literal(LiteralKind.NUMBER, tok.value, tok.text, tok.pos)
+            return Literal(kind, tok.value, tok.text, tok.pos)
         if tok.kind is TokenKind.PUNCT and tok.text == "-" and self.tokens[self.i + 1].kind is TokenKind.NUMBER \
                 and self.tokens[self.i + 1].pos == tok.end:
             self.advance()
             num = self.advance()
             return Literal(LiteralKind.NUMBER, -num.value, "-" + num.text, tok.pos)
-        if tok.kind is TokenKind.DATE:
-            self.advance()
-            return Literal(LiteralKind.DATE, tok.value, tok.text, tok.pos)
-        if tok.kind is TokenKind.DATETIME:
-            self.advance()
-            return Literal(LiteralKind.DATETIME, tok.value, tok.text, tok.pos)
         if tok.is_keyword("NULL"):
             self.advance()
             return Literal(LiteralKind.NULL, None, tok.text, tok.pos)
