@@ -86,6 +86,11 @@ class SoapFault(FakeError):
 
 # -- REST ------------------------------------------------------------------------------------------------
 
+def for_status(status: int, message: str | None = None) -> SalesforceError:
+    """The platform's generic error for an HTTP status (an unknown path, a method not allowed, an injected fault)."""
+    return SalesforceError(status, message=message)
+
+
 def invalid_session() -> SalesforceError:
     return SalesforceError(401, "INVALID_SESSION_ID", "Session expired or invalid")
 
@@ -241,6 +246,24 @@ def positioned_error(code: str, text: str, pos: int, detail: str, tokens: Iterab
     caret = " " * (pos - start) + "^"
     message = f"\n{window}\n{caret}\nERROR at Row:{row}:Column:{col}\n{detail}"
     return SoqlError(code, message, detail, row, col)
+
+
+class _Token(_Span, Protocol):
+    @property
+    def text(self) -> str: ...
+
+
+def unexpected_token(text: str, tokens: Iterable[_Span], tok: _Token) -> SoqlError:
+    return syntax_error(text, tokens, tok.pos, f"unexpected token: '{tok.text}'")
+
+
+def invalid_field(text: str, tokens: Iterable[_Span], pos: int, detail: str) -> SoqlError:
+    return positioned_error("INVALID_FIELD", text, pos, detail, tokens)
+
+
+def filter_error(text: str, tokens: Iterable[_Span], pos: int, detail: str) -> SoqlError:
+    """A WHERE condition the platform refuses (its code depends on the org's release, `SOQL.filter_error_code`)."""
+    return positioned_error(SOQL.filter_error_code, text, pos, detail, tokens)
 
 
 def syntax_error(text: str, tokens: Iterable[_Span], pos: int, detail: str, line_prefix: bool = False) -> SoqlError:

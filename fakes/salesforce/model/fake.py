@@ -14,7 +14,7 @@ from fakes.core.seed import SeedPlan
 from fakes.core.world import World
 
 from ..config import API_VERSION, SalesforceConfig
-from ..errors import SalesforceError
+from ..errors import SalesforceError, for_status
 from ..streaming.backend import StreamingBackend
 from ..views.oauth import token_response
 from .console import ConsoleBackend
@@ -83,7 +83,7 @@ class SalesforceFake(SalesforceOrg):
             return self.sessions.expire_all()
 
     def error(self, status: int, message: str | None = None) -> SalesforceError:
-        return SalesforceError(status, message=message)
+        return for_status(status, message)
 
     def attach(self, listeners: dict[str, Any]) -> None:
         """The WSGI apps that serve this org (built by `fakes.salesforce.build`)."""

@@ -27,7 +27,7 @@ from typing import Any, Protocol, TypeVar
 from fakes.core.ids import sf_to18
 
 from ..config import API_VERSION, SOQL
-from ..errors import SoqlError, positioned_error, syntax_error
+from ..errors import SoqlError, filter_error, invalid_field, positioned_error, syntax_error, unexpected_token
 
 DEFAULT_API_VERSION = API_VERSION
 T = TypeVar("T")
@@ -384,18 +384,14 @@ class _Parser:
             self.i += 1
         return tok
 
-    def unexpected(self, tok: Token | None = None) -> SoqlError:
-        tok = tok or self.tok
-        return syntax_error(self.text, self.tokens, tok.pos, f"unexpected token: '{tok.text}'")
-
     def expect_keyword(self, word: str) -> Token:
         if not self.tok.is_keyword(word):
-            raise self.unexpected()
+            raise unexpected_token(self.text, self.tokens, self.tok)
         return self.advance()
 
     def expect_punct(self, text: str) -> Token:
         if not (self.tok.kind is TokenKind.PUNCT and self.tok.text == text):
-            raise self.unexpected()
+            raise unexpected_token(self.text, self.tokens, self.tok)
         return self.advance()
 
     def at_punct(self, text: str) -> bool:
@@ -404,7 +400,7 @@ class _Parser:
     def name(self) -> Token:
         tok = self.tok
         if tok.kind is not TokenKind.IDENT or tok.text.upper() in KEYWORDS:
-            raise self.unexpected()
+            raise unexpected_token(self.text, self.tokens, self.tok)
         return self.advance()
 
     def comma_separated(self, item: Callable[[], T]) -> list[T]:
@@ -440,15 +436,15 @@ class _Parser:
                 raise SoqlError("NUMBER_OUTSIDE_VALID_RANGE", f"Maximum SOQL offset allowed is {SOQL.max_offset}",
                                 column=tok.pos + 1)
         if self.tok.kind is not TokenKind.EOF:
-            raise self.unexpected()
+            raise unexpected_token(self.text, self.tokens, self.tok)
         if any(item.aggregate and item.path is None for item in select) and len(select) > 1:
-            raise self.unexpected(self.tokens[0])
+            raise unexpected_token(self.text, self.tokens, self.tokens[0])
         return query
 
     def integer(self) -> int:
         tok = self.tok
         if tok.kind is not TokenKind.NUMBER or not isinstance(tok.value, int):
-            raise self.unexpected()
+            raise unexpected_token(self.text, self.tokens, self.tok)
         self.advance()
         return tok.value
 
@@ -468,7 +464,7 @@ class _Parser:
             self.expect_punct("(")
             kind = self.tok
             if not kind.is_keyword(*FieldsMacro.__members__):
-                raise self.unexpected()
+                raise unexpected_token(self.text, self.tokens, self.tok)
             self.advance()
             self.expect_punct(")")
             return SelectItem(None, None, None, tok.pos, FieldsMacro(kind.text.upper()))
@@ -492,7 +488,7 @@ class _Parser:
         operands = [first]
         while self.tok.is_keyword("AND", "OR"):
             if self.tok.text.upper() != connective:
-                raise self.unexpected()
+                raise unexpected_token(self.text, self.tokens, self.tok)
             self.advance()
             operands.append(self.unary())
         return Logical(connective, tuple(operands))
@@ -524,7 +520,7 @@ class _Parser:
             self.advance()
             self.expect_keyword("IN")
             return Comparison(path, Op.NOT_IN, self.literal_list())
-        raise self.unexpected()
+        raise unexpected_token(self.text, self.tokens, self.tok)
 
     def literal_list(self) -> tuple[Literal, ...]:
         self.expect_punct("(")
@@ -552,7 +548,7 @@ class _Parser:
         if tok.kind is TokenKind.IDENT and tok.text.upper() in _DATE_KEYWORDS:
             self.advance()
             return Literal(LiteralKind.DATE_LITERAL, tok.text.upper(), tok.text, tok.pos)
-        raise self.unexpected()
+        raise unexpected_token(self.text, self.tokens, self.tok)
 
     def order_item(self) -> OrderItem:
         path = self.path()
@@ -563,7 +559,7 @@ class _Parser:
         if self.tok.is_keyword("NULLS"):
             self.advance()
             if not self.tok.is_keyword("FIRST", "LAST"):
-                raise self.unexpected()
+                raise unexpected_token(self.text, self.tokens, self.tok)
             nulls_last = self.advance().text.upper() == "LAST"
         return OrderItem(path, descending, nulls_last)
 
@@ -652,10 +648,10 @@ class _Binder:
         hops: list[_Hop] = []
         for part in parts[:-1]:
             if sobject is None:  # past a polymorphic hop only the Name fields are reachable
-                raise self._error(path, NO_SUCH_RELATIONSHIP.format(name=part))
+                raise invalid_field(self.query.text, self.query.tokens, path.pos, NO_SUCH_RELATIONSHIP.format(name=part))
             info = _relationship_field(self.source, sobject, part)
             if info is None:
-                raise self._error(path, NO_SUCH_RELATIONSHIP.format(name=part))
+                raise invalid_field(self.query.text, self.query.tokens, path.pos, NO_SUCH_RELATIONSHIP.format(name=part))
             targets = tuple(self.source.sobject_name(t) or t for t in (info.reference_to or []))
             hop = _Hop(info.name, info.relationship_name, targets)
             hops.append(hop)
@@ -664,18 +660,15 @@ class _Binder:
         if sobject is None:
             canonical = next((n for n in NAME_OBJECT_FIELDS if n.lower() == last.lower()), None)
             if canonical is None:
-                raise self._error(path, NO_SUCH_COLUMN.format(field=last, entity="Name"))
+                raise invalid_field(self.query.text, self.query.tokens, path.pos, NO_SUCH_COLUMN.format(field=last, entity="Name"))
             resolved = _Resolved(tuple(hops), canonical, NAME_OBJECT_FIELDS[canonical])
         else:
             info = self.source.field(sobject, last)
             if info is None:
-                raise self._error(path, NO_SUCH_COLUMN.format(field=last, entity=sobject))
+                raise invalid_field(self.query.text, self.query.tokens, path.pos, NO_SUCH_COLUMN.format(field=last, entity=sobject))
             resolved = _Resolved(tuple(hops), info.name, info.type)
         self._cache[path.parts] = resolved
         return resolved
-
-    def _error(self, path: Path, detail: str) -> SoqlError:
-        return positioned_error("INVALID_FIELD", self.query.text, path.pos, detail, self.query.tokens)
 
     def check(self) -> None:
         """Resolve every name and type-check every filter value, as the platform does before running."""
@@ -721,52 +714,49 @@ class _Binder:
         for value in values:
             self._check_value(cond, resolved, value)
 
-    def _filter_error(self, cond: Comparison, detail: str) -> SoqlError:
-        return positioned_error(SOQL.filter_error_code, self.query.text, cond.path.pos, detail, self.query.tokens)
-
     def _check_value(self, cond: Comparison, resolved: _Resolved, lit: Literal) -> None:
         ftype = resolved.type
         name = resolved.name
         if cond.op is Op.LIKE:
             if ftype not in STRING_TYPES:
-                raise self._filter_error(cond, f"invalid operator on {ftype} field")  # inferred wording
+                raise filter_error(self.query.text, self.query.tokens, cond.path.pos, f"invalid operator on {ftype} field")  # inferred wording
             if lit.kind is not LiteralKind.STRING:
-                raise self._filter_error(cond, f"value of filter criterion for field '{name}' must be of type "
+                raise filter_error(self.query.text, self.query.tokens, cond.path.pos, f"value of filter criterion for field '{name}' must be of type "
                                                "string and should be enclosed in quotes")
             return
         if lit.kind is LiteralKind.NULL:
             return
         if ftype == "boolean" and cond.op in (Op.LT, Op.GT, Op.LE, Op.GE):
-            raise self._filter_error(cond, "invalid operator on boolean field")  # inferred wording
+            raise filter_error(self.query.text, self.query.tokens, cond.path.pos, "invalid operator on boolean field")  # inferred wording
         quoted = lit.kind is LiteralKind.STRING
         if ftype in ID_TYPES:
             if not quoted:
-                raise self._filter_error(cond, f"value of filter criterion for field '{name}' must be of type id "
+                raise filter_error(self.query.text, self.query.tokens, cond.path.pos, f"value of filter criterion for field '{name}' must be of type id "
                                                "and should be enclosed in quotes")
             if lit.value != "":  # inferred: an empty id matches nothing rather than failing
                 try:
                     sf_to18(lit.value)
                 except ValueError:
-                    raise self._filter_error(cond, f"invalid ID field: {lit.value}") from None
+                    raise filter_error(self.query.text, self.query.tokens, cond.path.pos, f"invalid ID field: {lit.value}") from None
         elif ftype in STRING_TYPES:
             if not quoted:
-                raise self._filter_error(cond, f"value of filter criterion for field '{name}' must be of type "
+                raise filter_error(self.query.text, self.query.tokens, cond.path.pos, f"value of filter criterion for field '{name}' must be of type "
                                                "string and should be enclosed in quotes")
         elif ftype == "boolean":
             if lit.kind is not LiteralKind.BOOLEAN:
-                raise self._filter_error(cond, f"value of filter criterion for field '{name}' must be of type "
+                raise filter_error(self.query.text, self.query.tokens, cond.path.pos, f"value of filter criterion for field '{name}' must be of type "
                                                "boolean and should not be enclosed in quotes")
         elif ftype in NUMBER_TYPES:
             if lit.kind is not LiteralKind.NUMBER:
-                raise self._filter_error(cond, f"value of filter criterion for field '{name}' must be of type "
+                raise filter_error(self.query.text, self.query.tokens, cond.path.pos, f"value of filter criterion for field '{name}' must be of type "
                                                f"{ftype} and should not be enclosed in quotes")
         elif ftype in DATETIME_TYPES:
             if lit.kind not in (LiteralKind.DATETIME, LiteralKind.DATE_LITERAL):
-                raise self._filter_error(cond, f"value of filter criterion for field '{name}' must be of type "
+                raise filter_error(self.query.text, self.query.tokens, cond.path.pos, f"value of filter criterion for field '{name}' must be of type "
                                                "dateTime and should not be enclosed in quotes")
         elif ftype in DATE_TYPES:
             if lit.kind not in (LiteralKind.DATE, LiteralKind.DATE_LITERAL):
-                raise self._filter_error(cond, f"value of filter criterion for field '{name}' must be of type "
+                raise filter_error(self.query.text, self.query.tokens, cond.path.pos, f"value of filter criterion for field '{name}' must be of type "
                                                "date and should not be enclosed in quotes")
 
 

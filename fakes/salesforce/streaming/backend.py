@@ -44,8 +44,8 @@ from ..errors import (
     unknown_client,
 )
 from ..model.org import SalesforceOrg
-from ..views import bayeux
-from .channels import ChangeEvents, PushTopics, RecordChange, Transaction, external_routing_filters, iso_z
+from ..views import bayeux, events
+from .channels import ChangeEvents, PushTopics, RecordChange, Transaction, external_routing_filters
 from .replay import Family, ReplayLog, StreamEvent, family_of
 
 if TYPE_CHECKING:
@@ -236,8 +236,7 @@ class StreamingBackend:
                 self._publish_change(change, channels, last_of_txn[change.transaction_key] == i)
             for channel, found in self._topics.notifications(change, self.org):
                 replay_id = self._log.next_id()
-                data = {"event": {"createdDate": iso_z(change.at), "replayId": replay_id, "type": found["type"]},
-                        "sobject": found["sobject"]}
+                data = events.topic_event(change, found, replay_id)
                 self._publish(StreamEvent(replay_id, change.at, (channel,), data, Family.TOPIC))
         self._log.prune(self.org.clock.time())
 
@@ -249,7 +248,7 @@ class StreamingBackend:
             self._txns[change.transaction_key] = txn
         txn.count += 1
         replay_id = self._log.next_id()
-        data = self._cdc.data(change, txn, txn.count, is_end, replay_id)
+        data = events.change_event(change, txn, txn.count, is_end, replay_id)
         if is_end:
             del self._txns[change.transaction_key]
         self._publish(StreamEvent(replay_id, change.at, channels, data, Family.CDC))
