@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 from flask import Blueprint, Flask, Response, jsonify
@@ -87,6 +88,38 @@ def match_spec(app: Flask, specs: dict[str, RouteSpec], method: str,
         return None
     spec = specs.get(endpoint)
     return None if spec is None else (spec, dict(view_args))
+
+
+class RouteTable:
+    """A fake's route specs, gathered from its route modules (each with `build(fake) -> Api`).
+
+    `modules` is called when the routes are first needed, so a route package can list its own modules lazily.
+    """
+
+    def __init__(self, modules: Callable[[], Sequence[ModuleType]]) -> None:
+        self._modules = modules
+        self.specs: dict[str, RouteSpec] = {}
+
+    def all_specs(self) -> list[RouteSpec]:
+        """Every operation (handlers reach the fake only when called, so none is needed here)."""
+        out: list[RouteSpec] = []
+        for module in self._modules():
+            out += module.build(None).specs
+        for spec in out:
+            self.specs.setdefault(spec.endpoint, spec)
+        return out
+
+    def register(self, app: Flask, fake: Any) -> None:
+        """Mount every route module's blueprint on `app`, its handlers bound to `fake`."""
+        for module in self._modules():
+            api = module.build(fake)
+            app.register_blueprint(api.blueprint)
+            for spec in api.specs:
+                self.specs[spec.endpoint] = spec
+
+    def spec_for(self, app: Flask, method: str, path: str) -> tuple[RouteSpec, dict[str, Any]] | None:
+        """The route spec serving `method path` on `app` and its view arguments, if any."""
+        return match_spec(app, self.specs, method, path)
 
 
 def route_rows(specs: list[RouteSpec]) -> list[tuple[str, str, str, str, str]]:

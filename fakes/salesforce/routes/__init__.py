@@ -11,12 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 
-from ...core.routes import RouteSpec, match_spec
+from ...core.routes import RouteSpec, RouteTable
 
 if TYPE_CHECKING:
     from ..model.fake import SalesforceFake
-
-ROUTE_SPECS: dict[str, RouteSpec] = {}
 
 
 def _modules() -> tuple[ModuleType, ...]:
@@ -25,24 +23,18 @@ def _modules() -> tuple[ModuleType, ...]:
     return rest, console, customers, oauth, streaming
 
 
+ROUTES = RouteTable(_modules)
+
+
 def all_specs() -> list[RouteSpec]:
-    """Every operation of the fake's API (handlers reach the fake only when called, so none is needed here)."""
-    out: list[RouteSpec] = []
-    for module in _modules():
-        out += module.build(None).specs
-    for spec in out:
-        ROUTE_SPECS.setdefault(spec.endpoint, spec)
-    return out
+    """Every operation of the fake's API; no fake instance is needed."""
+    return ROUTES.all_specs()
 
 
 def register_routes(app: Flask, fake: SalesforceFake) -> None:
-    for module in _modules():
-        api = module.build(fake)
-        app.register_blueprint(api.blueprint)
-        for spec in api.specs:
-            ROUTE_SPECS[spec.endpoint] = spec
+    ROUTES.register(app, fake)
 
 
 def spec_for(app: Flask, method: str, path: str) -> tuple[RouteSpec, dict[str, Any]] | None:
     """The route spec serving `method path` on `app` and its view arguments, if any (the tests' response checks)."""
-    return match_spec(app, ROUTE_SPECS, method, path)
+    return ROUTES.spec_for(app, method, path)
