@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from flask import Flask
+from flask import Flask, g, has_request_context, request
 
 from fakes.core.app import create_fake_app
 
-from .bridge import make_bridge_blueprint
-from .customers import make_customers_blueprint
-from .oauth import make_oauth_blueprint
-from .rest import make_rest_blueprint
-from .streaming import make_streaming_blueprint
+from .model.fake import SalesforceFake
+from .routes import register_routes
 
-if TYPE_CHECKING:
-    from .models import SalesforceFake
+
+class FlaskRequest:
+    """The request being answered, as the model sees it (`SalesforceOrg.request`)."""
+
+    def correlation_id(self) -> str:
+        return (g.get("correlation_id") or "") if has_request_context() else ""
+
+    def host_url(self) -> str | None:
+        return request.host_url if has_request_context() else None
 
 
 def create_app(fake: SalesforceFake) -> Flask:
     app = create_fake_app(fake, "fakes.salesforce")
-    app.register_blueprint(make_rest_blueprint(fake))
-    app.register_blueprint(make_bridge_blueprint(fake))
-    app.register_blueprint(make_customers_blueprint(fake), url_prefix="/_fake/customers")
-    app.register_blueprint(make_oauth_blueprint(fake))
-    app.register_blueprint(make_streaming_blueprint(fake))
+    register_routes(app, fake)
+    fake.request = FlaskRequest()
     return app

@@ -21,7 +21,7 @@ from simple_salesforce.exceptions import (
 import contracts
 from fakes.core import World
 from fakes.runner import start_stack
-from fakes.salesforce.schema import AGENT_WORK_STATUSES
+from fakes.salesforce.model.schema import AGENT_WORK_STATUSES
 
 LOGIN_DOMAIN_SUFFIX = ".salesforce.com"
 

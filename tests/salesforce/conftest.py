@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 
 from fakes.core import World
 from fakes.salesforce import SalesforceFake, build
-from fakes.salesforce.conformance import check_event, check_request, check_response
+from fakes.salesforce.routes.conformance import check_event, check_request, check_response
 
 V = "/services/data/v67.0"
 
@@ -29,9 +29,9 @@ class ContractClient(FlaskClient):
         request = response.request
         # An unexpected exception renders as 500 UNKNOWN_EXCEPTION: bad input must never get there.
         assert response.status_code != 500, f"{request.method} {request.path} answered 500: {response.data!r}"
-        schema = check_response(request.method, request.path, response.status_code, response.data)
+        schema = check_response(self.application, request.method, request.path, response.status_code, response.data)
         if 200 <= response.status_code < 300 and isinstance(sent, (str, bytes, type(None))):
-            check_request(request.method, request.path, sent)
+            check_request(self.application, request.method, request.path, sent)
         self.checked.append((request.method, request.path, response.status_code, schema))
         return response
 

@@ -20,7 +20,7 @@ from simple_salesforce.util import getUniqueElementValueFromXmlString
 import contracts
 from fakes.core import World
 from fakes.salesforce import build
-from fakes.salesforce.conformance import check_response
+from fakes.salesforce.routes.conformance import check_response
 
 BASE = "https://127.0.0.1:8443"
 QUERY = "/services/data/v67.0/query"
@@ -34,7 +34,7 @@ class CheckedClient(FlaskClient):
     def open(self, *args, **kwargs):
         response = super().open(*args, **kwargs)
         if not response.request.path.startswith("/services/Soap/"):
-            check_response(response.request.method, response.request.path, response.status_code, response.data)
+            check_response(self.application, response.request.method, response.request.path, response.status_code, response.data)
         return response
 
 

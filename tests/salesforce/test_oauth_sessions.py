@@ -7,7 +7,7 @@ import pytest
 from fakes.core.clock import VirtualClock
 from fakes.core.ids import IdFactory, sf_to18
 from fakes.salesforce.errors import OAuthError, SalesforceError
-from fakes.salesforce.oauth import Session, SessionStore
+from fakes.salesforce.model.sessions import Session, SessionStore
 
 USER = "0055i0000000002AAA"
 TTL = 7200

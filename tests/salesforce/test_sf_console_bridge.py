@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from fakes.salesforce.bridge import TOOLKIT_METHODS, toolkit_methods
+from fakes.salesforce.routes.console import toolkit_methods
+from fakes.salesforce.views.console import TOOLKIT_METHODS
 
 
 def test_every_toolkit_method_is_served(org):

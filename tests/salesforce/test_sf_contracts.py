@@ -11,11 +11,11 @@ import contracts
 from fakes.core import World
 from fakes.runner import start_stack
 from fakes.salesforce import build
-from fakes.salesforce.contractgen import build_contracts, render
+from fakes.salesforce.views.contracts import build_contracts, render
 
 
 def test_contract_files_match_the_generator():
-    """Regenerate with `python -m fakes.salesforce.contractgen` after changing the schema."""
+    """Regenerate with `python -m fakes.salesforce.views.contracts` after changing the schema."""
     for name, schema in build_contracts().items():
         path = contracts.ROOT / "salesforce" / f"{name}.json"
         assert path.exists(), f"missing {path}"

@@ -13,9 +13,10 @@ from datetime import UTC, datetime
 import pytest
 
 from fakes.core.ids import sf_checksum
-from fakes.salesforce import soql
-from fakes.salesforce.errors import SalesforceError
-from fakes.salesforce.soql import SoqlError, execute, matches, parse, to_error
+from fakes.salesforce.config import SOQL
+from fakes.salesforce.errors import SalesforceError, SoqlError, query_refused
+from fakes.salesforce.model import soql
+from fakes.salesforce.model.soql import execute, matches, parse
 
 
 def _id(prefix: str, n: int) -> str:
@@ -394,7 +395,7 @@ FILTER_ERRORS = [
 def test_filter_values_must_fit_the_field_type(where, detail):
     text = f"SELECT Id FROM AgentWork WHERE {where}"
     e = err(text)
-    assert e.error_code == soql.FILTER_ERROR_CODE
+    assert e.error_code == SOQL.filter_error_code
     assert e.detail == detail
     assert e.column == text.index(where) + 1  # the caret points at the field
 
@@ -411,8 +412,8 @@ def test_duplicate_and_ungrouped_fields():
     assert err("SELECT COUNT(Id), Status FROM AgentWork").detail == "Field must be grouped or aggregated: Status"
 
 
-def test_to_error_is_the_rest_error_array():
-    e = to_error(err("SELECT Nope FROM AgentWork"))
+def test_a_refused_query_is_the_rest_error_array():
+    e = query_refused(err("SELECT Nope FROM AgentWork"))
     assert isinstance(e, SalesforceError)
     assert e.status == 400
     body = e.body()

@@ -1,15 +1,14 @@
-"""Builds the seeded org from the plan: users, queues with external routing, channels, presence statuses."""
+"""Builds the seeded org from the plan (users, queues with external routing, channels, presence statuses), and the
+Omni-Channel sync settings a connector reads."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 from fakes.core.seed import Person, SeedPlan
 
+from .org import SalesforceOrg
 from .store import Transaction
-
-if TYPE_CHECKING:
-    from .models import SalesforceFake
 
 CHAT_CHANNEL = "sfdc_livechat"
 MESSAGING_CHANNEL = "sfdc_livemessage"
@@ -22,7 +21,7 @@ def _alias(first: str, last: str) -> str:
     return (first[:1] + last)[:8].lower()
 
 
-def seed_org(fake: SalesforceFake, plan: SeedPlan) -> None:
+def seed_org(fake: SalesforceOrg, plan: SeedPlan) -> None:
     """Fill the (cleared) store. Seeding is not a change of the org, so it appends no journal event."""
     fake.org_id = fake.ids.sf_id("00D")
     integration_id = fake.ids.sf_id("005")
@@ -55,7 +54,7 @@ def seed_org(fake: SalesforceFake, plan: SeedPlan) -> None:
             "DeveloperName": MESSAGING_CHANNEL, "MasterLabel": "Messaging", "RelatedEntity": "MessagingSession",
             "CapacityModel": "TabBased", "Language": "en_US"}),
     }
-    for status, linked in fake.settings.status_channels.items():
+    for status, linked in fake.config.status_channels.items():
         presence = tx.create("ServicePresenceStatus", {"DeveloperName": status, "MasterLabel": status,
                                                        "Language": "en_US"})
         for channel in linked:
@@ -64,8 +63,8 @@ def seed_org(fake: SalesforceFake, plan: SeedPlan) -> None:
                                                    "ServicePresenceStatusId": presence["Id"]})
     config = tx.create("QueueRoutingConfig", {
         "DeveloperName": EXTERNAL_ROUTING_CONFIG, "MasterLabel": "External Routing", "RoutingModel": "ExternalRouting",
-        "RoutingPriority": 1, "CapacityWeight": fake.settings.capacity_weight,
-        "PushTimeout": fake.settings.push_timeout_seconds or None})
+        "RoutingPriority": 1, "CapacityWeight": fake.config.capacity_weight,
+        "PushTimeout": fake.config.push_timeout_seconds or None})
     for pair in plan.queue_pairs:
         tx.create("Group", {"Name": pair.salesforce_label, "DeveloperName": pair.salesforce_developer_name,
                             "Type": "Queue", "QueueRoutingConfigId": config["Id"]})
@@ -76,3 +75,20 @@ def _agent(tx: Transaction, person: Person) -> None:
         "Username": person.username, "FirstName": person.first_name, "LastName": person.last_name,
         "Name": person.name, "Email": person.email, "Alias": _alias(person.first_name, person.last_name),
         "CommunityNickname": person.email.split("@")[0], "FederationIdentifier": person.email, **_USER_DEFAULTS})
+
+
+# -- the Omni-Channel sync settings a connector reads (DESIGN §4.3): media, channel, presence mapping, queue pairs --
+
+PRESENCE_MAPPING: dict[str, str | None] = {
+    "ON_QUEUE": "Online", "AWAY": "Away", "BREAK": "Away", "MEAL": "Away", "TRAINING": "Away", "MEETING": "Away",
+    "AVAILABLE": None, "BUSY": None, "OFFLINE": None, "IDLE": None,
+}
+
+
+def sync_settings(plan: SeedPlan, media: str = "chat") -> dict[str, Any]:
+    return {
+        "media": media,
+        "serviceChannel": CHAT_CHANNEL if media == "chat" else MESSAGING_CHANNEL,
+        "presence": dict(PRESENCE_MAPPING),
+        "queues": [{"salesforce": q.salesforce_developer_name, "genesys": q.genesys_name} for q in plan.queue_pairs],
+    }

@@ -6,7 +6,7 @@ import re
 from datetime import UTC, date, datetime
 from typing import Any
 
-from .errors import SalesforceError
+from ..errors import SalesforceError, parser_error
 from .schema import (
     BOOLEAN,
     DATE,
@@ -24,15 +24,6 @@ from .store import RecordStore, normalize_id, sf_datetime
 
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _ID_SHAPE = re.compile(r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$")
-
-
-def parser_error(type_name: str, value: Any) -> SalesforceError:
-    kind = {str: "VALUE_STRING", bool: "VALUE_" + str(value).upper(), int: "VALUE_NUMBER_INT",
-            float: "VALUE_NUMBER_FLOAT", list: "START_ARRAY", dict: "START_OBJECT"}.get(type(value), "VALUE_STRING")
-    shown = value if not isinstance(value, (list, dict)) else ("[" if isinstance(value, list) else "{")
-    return SalesforceError(400, "JSON_PARSER_ERROR",
-                           f"Cannot deserialize instance of {type_name} from {kind} value {shown} "
-                           f"or request may be missing a required field at [line:1, column:1]")
 
 
 def parse_datetime(value: str) -> float | None:

@@ -5,23 +5,29 @@ from __future__ import annotations
 import copy
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .errors import SalesforceError
+from ..errors import (
+    SoqlError,
+    invalid_query_locator,
+    no_external_id,
+    no_such_column,
+    not_found,
+    not_supported,
+    push_topic_query,
+    query_refused,
+    required_missing,
+)
+from . import soql
 from .fields import check_unique, validate_body
+from .org import SalesforceOrg
+from .routing import RoutingBackend
 from .schema import SObjectType
 from .store import normalize_id
-
-if TYPE_CHECKING:
-    from .models import SalesforceFake
 
 # Query locators expire after 15 minutes without use (REST API guide).
 LOCATOR_IDLE_SECONDS = 15 * 60
 MAX_OPEN_LOCATORS = 500
-
-
-def not_found() -> SalesforceError:
-    return SalesforceError(404, "NOT_FOUND", "The requested resource does not exist")
 
 
 @dataclass
@@ -33,36 +39,37 @@ class QueryCursor:
 
 
 class _SoqlSource:
-    """The fake as a SOQL source, with queryAll's view of deleted records fixed per call."""
+    """The org as a SOQL source, with queryAll's view of deleted records fixed per call."""
 
-    def __init__(self, fake: SalesforceFake, include_deleted: bool) -> None:
-        self.fake = fake
+    def __init__(self, org: SalesforceOrg, include_deleted: bool) -> None:
+        self.org = org
         self.include_deleted = include_deleted
 
     def field(self, sobject: str, name: str):
-        return self.fake.field(sobject, name)
+        return self.org.field(sobject, name)
 
     def sobject_name(self, name: str) -> str | None:
-        return self.fake.sobject_name(name)
+        return self.org.sobject_name(name)
 
     def records(self, sobject: str, include_deleted: bool = False):
-        return list(self.fake.store.all(sobject, include_deleted or self.include_deleted))
+        return list(self.org.store.all(sobject, include_deleted or self.include_deleted))
 
     def get(self, record_id: str):
-        return self.fake.store.get(record_id, include_deleted=True)
+        return self.org.store.get(record_id, include_deleted=True)
 
     def sobject_of(self, record_id: str) -> str | None:
-        return self.fake.store.sobject_of(record_id)
+        return self.org.store.sobject_of(record_id)
 
     def now(self) -> float:
-        return self.fake.clock.time()
+        return self.org.clock.time()
 
 
-class RecordService:
-    """Generic rules for every object, with the Omni-Channel objects' own rules delegated to `fake.omni`."""
+class RecordBackend:
+    """Generic rules for every object, with the Omni-Channel objects' own rules delegated to `RoutingBackend`."""
 
-    def __init__(self, fake: SalesforceFake) -> None:
-        self.fake = fake
+    def __init__(self, org: SalesforceOrg, routing: RoutingBackend) -> None:
+        self.org = org
+        self.routing = routing
         self._cursors: OrderedDict[str, QueryCursor] = OrderedDict()
 
     def reset(self) -> None:
@@ -70,61 +77,46 @@ class RecordService:
 
     # -- lookups ----------------------------------------------------------------------------------
     def sobject(self, name: str) -> SObjectType:
-        canonical = self.fake.sobject_name(name)
+        canonical = self.org.sobject_name(name)
         if canonical is None:
             raise not_found()
-        return self.fake.schema[canonical]
+        return self.org.schema[canonical]
 
     def live_record(self, otype: SObjectType, record_id: str) -> dict[str, Any]:
         id18 = normalize_id(record_id)
         if id18 is None:
-            raise SalesforceError(404, "NOT_FOUND",
-                                  f"Provided external ID field does not exist or is not accessible: {record_id}")
-        record = self.fake.store.get(id18)
+            raise no_external_id(record_id)
+        record = self.org.store.get(id18)
         if record is None or id18[:3] != otype.key_prefix:
             raise not_found()
         return record
 
-    # -- serialisation ----------------------------------------------------------------------------
-    def attributes(self, sobject: str, record_id: str, version: str) -> dict[str, str]:
-        return {"type": sobject, "url": f"/services/data/v{version}/sobjects/{sobject}/{record_id}"}
-
-    def serialize(self, otype: SObjectType, record: dict[str, Any], version: str,
-                  fields: list[str] | None = None) -> dict[str, Any]:
-        out: dict[str, Any] = {"attributes": self.attributes(otype.name, record["Id"], version)}
-        if fields is None:
-            out.update(copy.deepcopy(record))
-        else:
-            for name in fields:
-                out[name] = copy.deepcopy(record.get(name))
-            out.setdefault("Id", record["Id"])
-        return out
-
     # -- CRUD ---------------------------------------------------------------------------------------
     def create(self, sobject: str, body: Any, user_id: str, origin: str) -> str:
         otype = self.sobject(sobject)
-        with self.fake.lock:
+        with self.org.lock:
             if not otype.createable:
-                # inferred code and message for an object without the create call
-                raise SalesforceError(400, "INVALID_TYPE_FOR_OPERATION", f"entity type cannot be inserted: {otype.label}")
-            values = validate_body(otype, body, self.fake.store, creating=True)
-            check_unique(otype, values, self.fake.store)
+                raise not_supported("inserted", otype.label)
+            values = validate_body(otype, body, self.org.store, creating=True)
+            check_unique(otype, values, self.org.store)
             if otype.name == "AgentWork":
-                return self.fake.omni.insert_agent_work(values, user_id, origin)
+                return self.routing.insert_agent_work(values, user_id, origin)
             if otype.name == "PendingServiceRouting":
-                return self.fake.omni.insert_routing(values, user_id, origin)
+                return self.routing.insert_routing(values, user_id, origin)
             if otype.name == "PushTopic":
                 self._check_push_topic(values)
             if otype.name == "User":
                 values.setdefault("Name", " ".join(x for x in (values.get("FirstName"), values["LastName"]) if x))
-            with self.fake.transaction(user_id, origin) as tx:
+            with self.org.transaction(user_id, origin) as tx:
                 owner = values.pop("OwnerId", None)
                 record = tx.create(otype.name, values, owner_id=owner)
             return record["Id"]
 
-    def retrieve(self, sobject: str, record_id: str, version: str, fields: list[str] | None = None) -> dict[str, Any]:
+    def retrieve(self, sobject: str, record_id: str,
+                 fields: list[str] | None = None) -> tuple[SObjectType, dict[str, Any], list[str] | None]:
+        """The record (a copy), with the canonical names of the fields asked for (None: every field)."""
         otype = self.sobject(sobject)
-        with self.fake.lock:
+        with self.org.lock:
             record = self.live_record(otype, record_id)
             names = None
             if fields is not None:
@@ -132,32 +124,32 @@ class RecordService:
                 for name in fields:
                     f = otype.field(name)
                     if f is None:
-                        raise SalesforceError(400, "INVALID_FIELD",
-                                              f"No such column '{name}' on entity '{otype.name}'. If you are "
-                                              f"attempting to use a custom field, be sure to append the '__c' after "
-                                              f"the custom field name. Please reference your WSDL or the describe "
-                                              f"call for the appropriate names.")
+                        raise no_such_column(name, otype.name)
                     names.append(f.name)
-            return self.serialize(otype, record, version, names)
+            return otype, copy.deepcopy(record), names
+
+    def recent(self, otype: SObjectType, count: int = 10) -> list[dict[str, Any]]:
+        """The last records of a type (`recentItems` of the sObject info), copies."""
+        with self.org.lock:
+            return [copy.deepcopy(r) for r in list(self.org.store.all(otype.name))[-count:]]
 
     def update(self, sobject: str, record_id: str, body: Any, user_id: str, origin: str) -> None:
         otype = self.sobject(sobject)
-        with self.fake.lock:
+        with self.org.lock:
             record = self.live_record(otype, record_id)
             if not otype.updateable:
-                raise SalesforceError(400, "INVALID_TYPE_FOR_OPERATION", f"entity type cannot be updated: {otype.label}")
-            values = validate_body(otype, body, self.fake.store, creating=False)
+                raise not_supported("updated", otype.label)
+            values = validate_body(otype, body, self.org.store, creating=False)
             for f in otype.fields.values():
                 if f.required and f.name in values and values[f.name] is None:
-                    raise SalesforceError(400, "REQUIRED_FIELD_MISSING", f"Required fields are missing: [{f.name}]",
-                                          [f.name])
-            check_unique(otype, values, self.fake.store, record["Id"])
+                    raise required_missing(f.name)
+            check_unique(otype, values, self.org.store, record["Id"])
             if otype.name == "PendingServiceRouting":
-                self.fake.omni.update_routing(record, values, user_id, origin)
+                self.routing.update_routing(record, values, user_id, origin)
                 return
             if otype.name == "PushTopic" and "Query" in values:
                 self._check_push_topic(values)
-            with self.fake.transaction(user_id, origin) as tx:
+            with self.org.transaction(user_id, origin) as tx:
                 if otype.name == "User" and ({"FirstName", "LastName"} & values.keys()):
                     first = values.get("FirstName", record.get("FirstName"))
                     last = values.get("LastName", record.get("LastName"))
@@ -166,62 +158,56 @@ class RecordService:
 
     def delete(self, sobject: str, record_id: str, user_id: str, origin: str) -> None:
         otype = self.sobject(sobject)
-        with self.fake.lock:
+        with self.org.lock:
             record = self.live_record(otype, record_id)
             if not otype.deletable:
-                raise SalesforceError(400, "INVALID_TYPE_FOR_OPERATION", f"entity type cannot be deleted: {otype.label}")
+                raise not_supported("deleted", otype.label)
             if otype.name == "AgentWork":
-                self.fake.omni.check_agent_work_delete(record)
-            with self.fake.transaction(user_id, origin) as tx:
+                self.routing.check_agent_work_delete(record)
+            with self.org.transaction(user_id, origin) as tx:
                 tx.delete(record)
             if otype.name in ("PendingServiceRouting", "AgentWork", "UserServicePresence"):
-                self.fake.omni.record_deleted(otype.name, record)
+                self.routing.record_deleted(otype.name, record)
 
     def _check_push_topic(self, values: dict[str, Any]) -> None:
         query = values.get("Query")
         if query is None:
             return
-        from . import soql
-
         try:
             parsed = soql.parse(query)
-            soql.check(parsed, _SoqlSource(self.fake, False))
-        except soql.SoqlError as exc:
-            raise soql.to_error(exc) from None
+            soql.check(parsed, _SoqlSource(self.org, False))
+        except SoqlError as exc:
+            raise query_refused(exc) from None
         if parsed.is_count or parsed.is_aggregate or not any(
                 item.path is not None and [p.lower() for p in item.path.parts] == ["id"] for item in parsed.select):
-            # inferred message; the Streaming guide says the SELECT list must include Id and no aggregates
-            raise SalesforceError(400, "INVALID_FIELD", "The SELECT statement of a PushTopic query must include "
-                                  "the Id field and no aggregate functions.", ["Query"])
+            raise push_topic_query()
 
     # -- query --------------------------------------------------------------------------------------
     def query(self, text: str | None, version: str, include_deleted: bool, batch_size: int | None) -> dict[str, Any]:
-        from . import soql
-
-        with self.fake.lock:
-            source = _SoqlSource(self.fake, include_deleted)
+        with self.org.lock:
+            source = _SoqlSource(self.org, include_deleted)
             try:
                 if text is None:
                     # inferred: `q` missing altogether
-                    raise soql.SoqlError("MALFORMED_QUERY", "A query string has to be specified")
+                    raise SoqlError("MALFORMED_QUERY", "A query string has to be specified")
                 parsed = soql.parse(text)
                 if parsed.is_count:
-                    total = soql.count(parsed, source, include_deleted, now=self.fake.clock.time())
+                    total = soql.count(parsed, source, include_deleted, now=self.org.clock.time())
                     return {"totalSize": total, "done": True, "records": []}
-                rows = soql.execute(parsed, source, include_deleted, api_version=version, now=self.fake.clock.time())
-            except soql.SoqlError as exc:
-                raise soql.to_error(exc) from None
+                rows = soql.execute(parsed, source, include_deleted, api_version=version, now=self.org.clock.time())
+            except SoqlError as exc:
+                raise query_refused(exc) from None
             return self._page(rows, len(rows), version, batch_size)
 
     def query_more(self, locator: str, version: str) -> dict[str, Any]:
         cursor_id, _, offset_text = locator.partition("-")
-        with self.fake.lock:
+        with self.org.lock:
             self._expire_cursors()
             cursor = self._cursors.get(normalize_id(cursor_id) or cursor_id)
             if cursor is None or not offset_text.isdigit() or int(offset_text) > len(cursor.rows):
-                raise SalesforceError(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
+                raise invalid_query_locator()
             offset = int(offset_text)
-            cursor.last_used = self.fake.clock.time()
+            cursor.last_used = self.org.clock.time()
             self._cursors.move_to_end(cursor.locator)
             return self._slice(cursor, offset, version)
 
@@ -230,8 +216,8 @@ class RecordService:
         if total <= batch:
             return {"totalSize": total, "done": True, "records": rows}
         self._expire_cursors()
-        locator = self.fake.ids.sf_id("01g")
-        cursor = QueryCursor(locator, rows, batch, self.fake.clock.time())
+        locator = self.org.ids.sf_id("01g")
+        cursor = QueryCursor(locator, rows, batch, self.org.clock.time())
         self._cursors[locator] = cursor
         while len(self._cursors) > MAX_OPEN_LOCATORS:
             self._cursors.popitem(last=False)
@@ -248,12 +234,12 @@ class RecordService:
         return out
 
     def _batch(self, requested: int | None) -> int:
-        settings = self.fake.settings
+        config = self.org.config
         if requested is None:
-            return settings.query_batch_size
-        return max(settings.query_batch_min, min(requested, settings.query_batch_size))
+            return config.query_batch_size
+        return max(config.query_batch_min, min(requested, config.query_batch_size))
 
     def _expire_cursors(self) -> None:
-        now = self.fake.clock.time()
+        now = self.org.clock.time()
         for locator in [k for k, c in self._cursors.items() if now - c.last_used > LOCATOR_IDLE_SECONDS]:
             self._cursors.pop(locator, None)

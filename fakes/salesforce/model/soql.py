@@ -18,28 +18,19 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import Enum, StrEnum
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from fakes.core.ids import sf_to18
 
-from .errors import SalesforceError
+from ..config import API_VERSION, SOQL
+from ..errors import SoqlError, filter_error, invalid_field, positioned_error, syntax_error, unexpected_token
 
-DEFAULT_API_VERSION = "67.0"
-MAX_OFFSET = 2000
-FIELDS_LIMIT = 200  # FIELDS(ALL) and FIELDS(CUSTOM) need a LIMIT of at most this
-
-# inferred: the platform's exact caret window is not documented; observed messages show about 30
-# characters either side of the error, widened to whole tokens.
-WINDOW_CHARS = 30
-# inferred: older SOAP answers gave syntax errors without the caret block; REST answers carry it.
-SYNTAX_ERRORS_POSITIONED = True
-# Since Summer '24 the platform answers MALFORMED_QUERY where it used to say INVALID_QUERY_FILTER_OPERATOR
-# (release notes). Set to "INVALID_QUERY_FILTER_OPERATOR" to mimic older orgs.
-FILTER_ERROR_CODE = "MALFORMED_QUERY"
+DEFAULT_API_VERSION = API_VERSION
+T = TypeVar("T")
 
 NO_SUCH_COLUMN = ("No such column '{field}' on entity '{entity}'. If you are attempting to use a custom field, be sure "
                   "to append the '__c' after the custom field name. Please reference your WSDL or the describe call "
@@ -73,24 +64,6 @@ class FieldInfo(Protocol):
     type: str
     reference_to: list[str]
     relationship_name: str | None
-
-
-class SoqlError(Exception):
-    """A query the platform refuses; `message` is the platform's full text (caret block included)."""
-
-    def __init__(self, error_code: str, message: str, detail: str | None = None, row: int | None = None,
-                 column: int | None = None) -> None:
-        super().__init__(message)
-        self.error_code = error_code
-        self.message = message
-        self.detail = detail or message
-        self.row = row
-        self.column = column
-
-
-def to_error(exc: SoqlError) -> SalesforceError:
-    """The REST answer for a refused query: 400 with the Salesforce error array."""
-    return SalesforceError(400, exc.error_code, exc.message)
 
 
 # -- tokens ----------------------------------------------------------------------------------------------
@@ -163,7 +136,7 @@ class _Lexer:
             elif ch in _PUNCT_1:
                 self._emit(TokenKind.PUNCT, self.i + 1)
             else:
-                raise _syntax_error(self.text, self.tokens, self.i, f"unexpected token: '{ch}'", line_prefix=True)
+                raise syntax_error(self.text, self.tokens, self.i, f"unexpected token: '{ch}'", line_prefix=True)
 
     def _emit(self, kind: TokenKind, end: int, value: Any = None) -> None:
         raw = self.text[self.i:end]
@@ -185,7 +158,7 @@ class _Lexer:
             kind, value = _date_literal(raw)
             if kind is None:
                 # the platform's own words for a bad date/datetime literal
-                raise _syntax_error(self.text, self.tokens, self.i, f"Invalid datetime: {raw}")
+                raise syntax_error(self.text, self.tokens, self.i, f"Invalid datetime: {raw}")
             self._emit(kind, j, value)
             return
         # a plain number: digits with at most one decimal point
@@ -200,7 +173,7 @@ class _Lexer:
         else:
             self._emit(TokenKind.NUMBER, j, int(self.text[self.i:j]))
         if j < len(self.text) and _is_ident_char(self.text[j]):
-            raise _syntax_error(self.text, self.tokens, j, f"unexpected token: '{self._word_at(j)}'")
+            raise syntax_error(self.text, self.tokens, j, f"unexpected token: '{self._word_at(j)}'")
 
     def _word_at(self, j: int) -> str:
         k = j
@@ -230,14 +203,14 @@ class _Lexer:
                     out.append(chr(int(self.text[j + 2:j + 6], 16)))
                     j += 4
                 else:
-                    raise _syntax_error(self.text, self.tokens, j,
+                    raise syntax_error(self.text, self.tokens, j,
                                         "Invalid string literal '" + self.text[self.i:j + 2] + "'. Illegal character "
                                         "sequence '\\" + nxt + "' in string literal.")
                 j += 2
                 continue
             out.append(ch)
             j += 1
-        raise _syntax_error(self.text, self.tokens, len(self.text),
+        raise syntax_error(self.text, self.tokens, len(self.text),
                             f"line 1:{len(self.text)} mismatched character '<EOF>' expecting '''", line_prefix=False)
 
 
@@ -274,42 +247,6 @@ def _date_literal(raw: str) -> tuple[TokenKind | None, Any]:
     if fraction:
         value = value.replace(microsecond=int((fraction + "000000")[:6]))
     return TokenKind.DATETIME, value.astimezone(UTC)
-
-
-def _syntax_error(text: str, tokens: list[Token], pos: int, detail: str, line_prefix: bool = False) -> SoqlError:
-    if line_prefix:
-        # the lexer's own form: "line 1:15 unexpected token: '$'"
-        row, col = _row_col(text, pos)
-        detail = f"line {row}:{col - 1} {detail}"
-    if not SYNTAX_ERRORS_POSITIONED:
-        return SoqlError("MALFORMED_QUERY", detail)
-    return positioned_error("MALFORMED_QUERY", text, pos, detail, tokens)
-
-
-def _row_col(text: str, pos: int) -> tuple[int, int]:
-    row = text.count("\n", 0, pos) + 1
-    line_start = text.rfind("\n", 0, pos) + 1
-    return row, pos - line_start + 1
-
-
-def positioned_error(code: str, text: str, pos: int, detail: str, tokens: Iterable[Token] = ()) -> SoqlError:
-    """The platform's error text: the query around `pos`, a caret under it, `ERROR at Row:R:Column:C`, the detail."""
-    row, col = _row_col(text, pos)
-    line_start = text.rfind("\n", 0, pos) + 1
-    line_end = text.find("\n", pos)
-    if line_end < 0:
-        line_end = len(text)
-    start = max(line_start, pos - WINDOW_CHARS)
-    end = min(line_end, pos + WINDOW_CHARS)
-    for tok in tokens:  # widen to whole tokens
-        if tok.pos < start < tok.end:
-            start = tok.pos
-        if tok.pos < end < tok.end:
-            end = tok.end
-    window = text[start:end]
-    caret = " " * (pos - start) + "^"
-    message = f"\n{window}\n{caret}\nERROR at Row:{row}:Column:{col}\n{detail}"
-    return SoqlError(code, message, detail, row, col)
 
 
 # -- syntax tree -----------------------------------------------------------------------------------------
@@ -425,6 +362,11 @@ _COMPARISON_OPS = {"=": Op.EQ, "!=": Op.NE, "<>": Op.NE, "<": Op.LT, ">": Op.GT,
 _DATE_KEYWORDS = ("TODAY", "YESTERDAY", "TOMORROW")
 
 
+# Tokens that are literals as they stand.
+_LITERAL_KINDS = {TokenKind.STRING: LiteralKind.STRING, TokenKind.NUMBER: LiteralKind.NUMBER,
+                  TokenKind.DATE: LiteralKind.DATE, TokenKind.DATETIME: LiteralKind.DATETIME}
+
+
 class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
@@ -442,18 +384,14 @@ class _Parser:
             self.i += 1
         return tok
 
-    def unexpected(self, tok: Token | None = None) -> SoqlError:
-        tok = tok or self.tok
-        return _syntax_error(self.text, self.tokens, tok.pos, f"unexpected token: '{tok.text}'")
-
     def expect_keyword(self, word: str) -> Token:
         if not self.tok.is_keyword(word):
-            raise self.unexpected()
+            raise unexpected_token(self.text, self.tokens, self.tok)
         return self.advance()
 
     def expect_punct(self, text: str) -> Token:
         if not (self.tok.kind is TokenKind.PUNCT and self.tok.text == text):
-            raise self.unexpected()
+            raise unexpected_token(self.text, self.tokens, self.tok)
         return self.advance()
 
     def at_punct(self, text: str) -> bool:
@@ -462,16 +400,21 @@ class _Parser:
     def name(self) -> Token:
         tok = self.tok
         if tok.kind is not TokenKind.IDENT or tok.text.upper() in KEYWORDS:
-            raise self.unexpected()
+            raise unexpected_token(self.text, self.tokens, self.tok)
         return self.advance()
+
+    def comma_separated(self, item: Callable[[], T]) -> list[T]:
+        """One or more `item`s separated by commas."""
+        out = [item()]
+        while self.at_punct(","):
+            self.advance()
+            out.append(item())
+        return out
 
     # grammar
     def query(self) -> Query:
         self.expect_keyword("SELECT")
-        select = [self.select_item()]
-        while self.at_punct(","):
-            self.advance()
-            select.append(self.select_item())
+        select = self.comma_separated(self.select_item)
         self.expect_keyword("FROM")
         obj = self.name()
         query = Query(self.text, select, obj.text, obj.pos, tokens=self.tokens)
@@ -481,10 +424,7 @@ class _Parser:
         if self.tok.is_keyword("ORDER"):
             self.advance()
             self.expect_keyword("BY")
-            query.order_by.append(self.order_item())
-            while self.at_punct(","):
-                self.advance()
-                query.order_by.append(self.order_item())
+            query.order_by.extend(self.comma_separated(self.order_item))
         if self.tok.is_keyword("LIMIT"):
             self.advance()
             query.limit = self.integer()
@@ -492,19 +432,19 @@ class _Parser:
             self.advance()
             tok = self.tok
             query.offset = self.integer()
-            if query.offset > MAX_OFFSET:
-                raise SoqlError("NUMBER_OUTSIDE_VALID_RANGE", f"Maximum SOQL offset allowed is {MAX_OFFSET}",
+            if query.offset > SOQL.max_offset:
+                raise SoqlError("NUMBER_OUTSIDE_VALID_RANGE", f"Maximum SOQL offset allowed is {SOQL.max_offset}",
                                 column=tok.pos + 1)
         if self.tok.kind is not TokenKind.EOF:
-            raise self.unexpected()
+            raise unexpected_token(self.text, self.tokens, self.tok)
         if any(item.aggregate and item.path is None for item in select) and len(select) > 1:
-            raise self.unexpected(self.tokens[0])
+            raise unexpected_token(self.text, self.tokens, self.tokens[0])
         return query
 
     def integer(self) -> int:
         tok = self.tok
         if tok.kind is not TokenKind.NUMBER or not isinstance(tok.value, int):
-            raise self.unexpected()
+            raise unexpected_token(self.text, self.tokens, self.tok)
         self.advance()
         return tok.value
 
@@ -524,7 +464,7 @@ class _Parser:
             self.expect_punct("(")
             kind = self.tok
             if not kind.is_keyword(*FieldsMacro.__members__):
-                raise self.unexpected()
+                raise unexpected_token(self.text, self.tokens, self.tok)
             self.advance()
             self.expect_punct(")")
             return SelectItem(None, None, None, tok.pos, FieldsMacro(kind.text.upper()))
@@ -548,7 +488,7 @@ class _Parser:
         operands = [first]
         while self.tok.is_keyword("AND", "OR"):
             if self.tok.text.upper() != connective:
-                raise self.unexpected()
+                raise unexpected_token(self.text, self.tokens, self.tok)
             self.advance()
             operands.append(self.unary())
         return Logical(connective, tuple(operands))
@@ -580,36 +520,25 @@ class _Parser:
             self.advance()
             self.expect_keyword("IN")
             return Comparison(path, Op.NOT_IN, self.literal_list())
-        raise self.unexpected()
+        raise unexpected_token(self.text, self.tokens, self.tok)
 
     def literal_list(self) -> tuple[Literal, ...]:
         self.expect_punct("(")
-        values = [self.literal()]
-        while self.at_punct(","):
-            self.advance()
-            values.append(self.literal())
+        values = self.comma_separated(self.literal)
         self.expect_punct(")")
         return tuple(values)
 
     def literal(self) -> Literal:
         tok = self.tok
-        if tok.kind is TokenKind.STRING:
+        kind = _LITERAL_KINDS.get(tok.kind)
+        if kind is not None:
             self.advance()
-            return Literal(LiteralKind.STRING, tok.value, tok.text, tok.pos)
-        if tok.kind is TokenKind.NUMBER:
-            self.advance()
-            return Literal(LiteralKind.NUMBER, tok.value, tok.text, tok.pos)
+            return Literal(kind, tok.value, tok.text, tok.pos)
         if tok.kind is TokenKind.PUNCT and tok.text == "-" and self.tokens[self.i + 1].kind is TokenKind.NUMBER \
                 and self.tokens[self.i + 1].pos == tok.end:
             self.advance()
             num = self.advance()
             return Literal(LiteralKind.NUMBER, -num.value, "-" + num.text, tok.pos)
-        if tok.kind is TokenKind.DATE:
-            self.advance()
-            return Literal(LiteralKind.DATE, tok.value, tok.text, tok.pos)
-        if tok.kind is TokenKind.DATETIME:
-            self.advance()
-            return Literal(LiteralKind.DATETIME, tok.value, tok.text, tok.pos)
         if tok.is_keyword("NULL"):
             self.advance()
             return Literal(LiteralKind.NULL, None, tok.text, tok.pos)
@@ -619,7 +548,7 @@ class _Parser:
         if tok.kind is TokenKind.IDENT and tok.text.upper() in _DATE_KEYWORDS:
             self.advance()
             return Literal(LiteralKind.DATE_LITERAL, tok.text.upper(), tok.text, tok.pos)
-        raise self.unexpected()
+        raise unexpected_token(self.text, self.tokens, self.tok)
 
     def order_item(self) -> OrderItem:
         path = self.path()
@@ -630,7 +559,7 @@ class _Parser:
         if self.tok.is_keyword("NULLS"):
             self.advance()
             if not self.tok.is_keyword("FIRST", "LAST"):
-                raise self.unexpected()
+                raise unexpected_token(self.text, self.tokens, self.tok)
             nulls_last = self.advance().text.upper() == "LAST"
         return OrderItem(path, descending, nulls_last)
 
@@ -719,10 +648,10 @@ class _Binder:
         hops: list[_Hop] = []
         for part in parts[:-1]:
             if sobject is None:  # past a polymorphic hop only the Name fields are reachable
-                raise self._error(path, NO_SUCH_RELATIONSHIP.format(name=part))
+                raise invalid_field(self.query.text, self.query.tokens, path.pos, NO_SUCH_RELATIONSHIP.format(name=part))
             info = _relationship_field(self.source, sobject, part)
             if info is None:
-                raise self._error(path, NO_SUCH_RELATIONSHIP.format(name=part))
+                raise invalid_field(self.query.text, self.query.tokens, path.pos, NO_SUCH_RELATIONSHIP.format(name=part))
             targets = tuple(self.source.sobject_name(t) or t for t in (info.reference_to or []))
             hop = _Hop(info.name, info.relationship_name, targets)
             hops.append(hop)
@@ -731,26 +660,23 @@ class _Binder:
         if sobject is None:
             canonical = next((n for n in NAME_OBJECT_FIELDS if n.lower() == last.lower()), None)
             if canonical is None:
-                raise self._error(path, NO_SUCH_COLUMN.format(field=last, entity="Name"))
+                raise invalid_field(self.query.text, self.query.tokens, path.pos, NO_SUCH_COLUMN.format(field=last, entity="Name"))
             resolved = _Resolved(tuple(hops), canonical, NAME_OBJECT_FIELDS[canonical])
         else:
             info = self.source.field(sobject, last)
             if info is None:
-                raise self._error(path, NO_SUCH_COLUMN.format(field=last, entity=sobject))
+                raise invalid_field(self.query.text, self.query.tokens, path.pos, NO_SUCH_COLUMN.format(field=last, entity=sobject))
             resolved = _Resolved(tuple(hops), info.name, info.type)
         self._cache[path.parts] = resolved
         return resolved
 
-    def _error(self, path: Path, detail: str) -> SoqlError:
-        return positioned_error("INVALID_FIELD", self.query.text, path.pos, detail, self.query.tokens)
-
     def check(self) -> None:
         """Resolve every name and type-check every filter value, as the platform does before running."""
         for item in self.query.select:
-            unbounded = self.query.limit is None or self.query.limit > FIELDS_LIMIT
+            unbounded = self.query.limit is None or self.query.limit > SOQL.fields_limit
             if item.fields in (FieldsMacro.ALL, FieldsMacro.CUSTOM) and unbounded:
                 raise positioned_error("MALFORMED_QUERY", self.query.text, item.pos,
-                                       f"The SOQL FIELDS function must have a LIMIT of at most {FIELDS_LIMIT}",
+                                       f"The SOQL FIELDS function must have a LIMIT of at most {SOQL.fields_limit}",
                                        self.query.tokens)
         seen: set[str] = set()
         for item in self.items():
@@ -788,52 +714,49 @@ class _Binder:
         for value in values:
             self._check_value(cond, resolved, value)
 
-    def _filter_error(self, cond: Comparison, detail: str) -> SoqlError:
-        return positioned_error(FILTER_ERROR_CODE, self.query.text, cond.path.pos, detail, self.query.tokens)
-
     def _check_value(self, cond: Comparison, resolved: _Resolved, lit: Literal) -> None:
         ftype = resolved.type
         name = resolved.name
         if cond.op is Op.LIKE:
             if ftype not in STRING_TYPES:
-                raise self._filter_error(cond, f"invalid operator on {ftype} field")  # inferred wording
+                raise filter_error(self.query.text, self.query.tokens, cond.path.pos, f"invalid operator on {ftype} field")  # inferred wording
             if lit.kind is not LiteralKind.STRING:
-                raise self._filter_error(cond, f"value of filter criterion for field '{name}' must be of type "
+                raise filter_error(self.query.text, self.query.tokens, cond.path.pos, f"value of filter criterion for field '{name}' must be of type "
                                                "string and should be enclosed in quotes")
             return
         if lit.kind is LiteralKind.NULL:
             return
         if ftype == "boolean" and cond.op in (Op.LT, Op.GT, Op.LE, Op.GE):
-            raise self._filter_error(cond, "invalid operator on boolean field")  # inferred wording
+            raise filter_error(self.query.text, self.query.tokens, cond.path.pos, "invalid operator on boolean field")  # inferred wording
         quoted = lit.kind is LiteralKind.STRING
         if ftype in ID_TYPES:
             if not quoted:
-                raise self._filter_error(cond, f"value of filter criterion for field '{name}' must be of type id "
+                raise filter_error(self.query.text, self.query.tokens, cond.path.pos, f"value of filter criterion for field '{name}' must be of type id "
                                                "and should be enclosed in quotes")
             if lit.value != "":  # inferred: an empty id matches nothing rather than failing
                 try:
                     sf_to18(lit.value)
                 except ValueError:
-                    raise self._filter_error(cond, f"invalid ID field: {lit.value}") from None
+                    raise filter_error(self.query.text, self.query.tokens, cond.path.pos, f"invalid ID field: {lit.value}") from None
         elif ftype in STRING_TYPES:
             if not quoted:
-                raise self._filter_error(cond, f"value of filter criterion for field '{name}' must be of type "
+                raise filter_error(self.query.text, self.query.tokens, cond.path.pos, f"value of filter criterion for field '{name}' must be of type "
                                                "string and should be enclosed in quotes")
         elif ftype == "boolean":
             if lit.kind is not LiteralKind.BOOLEAN:
-                raise self._filter_error(cond, f"value of filter criterion for field '{name}' must be of type "
+                raise filter_error(self.query.text, self.query.tokens, cond.path.pos, f"value of filter criterion for field '{name}' must be of type "
                                                "boolean and should not be enclosed in quotes")
         elif ftype in NUMBER_TYPES:
             if lit.kind is not LiteralKind.NUMBER:
-                raise self._filter_error(cond, f"value of filter criterion for field '{name}' must be of type "
+                raise filter_error(self.query.text, self.query.tokens, cond.path.pos, f"value of filter criterion for field '{name}' must be of type "
                                                f"{ftype} and should not be enclosed in quotes")
         elif ftype in DATETIME_TYPES:
             if lit.kind not in (LiteralKind.DATETIME, LiteralKind.DATE_LITERAL):
-                raise self._filter_error(cond, f"value of filter criterion for field '{name}' must be of type "
+                raise filter_error(self.query.text, self.query.tokens, cond.path.pos, f"value of filter criterion for field '{name}' must be of type "
                                                "dateTime and should not be enclosed in quotes")
         elif ftype in DATE_TYPES:
             if lit.kind not in (LiteralKind.DATE, LiteralKind.DATE_LITERAL):
-                raise self._filter_error(cond, f"value of filter criterion for field '{name}' must be of type "
+                raise filter_error(self.query.text, self.query.tokens, cond.path.pos, f"value of filter criterion for field '{name}' must be of type "
                                                "date and should not be enclosed in quotes")
 
 
@@ -1070,7 +993,7 @@ class _Evaluator:
 
     # -- output --
     def shape(self, record: dict[str, Any], sobject: str, api_version: str) -> dict[str, Any]:
-        out: dict[str, Any] = {"attributes": _attributes(sobject, record.get("Id"), api_version)}
+        out: dict[str, Any] = {"attributes": record_attributes(sobject, record.get("Id"), api_version)}
         for item in self.binder.items():
             if item.path is None:
                 continue
@@ -1095,7 +1018,7 @@ class _Evaluator:
         nested = out.get(hop.name)
         if nested is None:
             real_type = self.type_of(parent["Id"], hop) or (hop.targets[0] if hop.targets else "Name")
-            attrs = _attributes(real_type, parent.get("Id"), api_version)
+            attrs = record_attributes(real_type, parent.get("Id"), api_version)
             if hop.polymorphic:
                 attrs["type"] = "Name"  # inferred: polymorphic parents come back as the Name pseudo-object
             nested = {"attributes": attrs}
@@ -1119,7 +1042,8 @@ def _apply(op: Op, left: Any, right: Any) -> bool:
     return False
 
 
-def _attributes(sobject: str, record_id: str | None, api_version: str) -> dict[str, Any]:
+def record_attributes(sobject: str, record_id: str | None, api_version: str) -> dict[str, Any]:
+    """The `attributes` of a record in a REST body: its type and URL."""
     return {"type": sobject, "url": f"/services/data/v{api_version}/sobjects/{sobject}/{record_id}"}
 
 

@@ -1,7 +1,7 @@
 """Streaming API (CometD/Bayeux long-polling): clients, subscriptions with replay, and delivery of change events.
 
-`StreamingService` is the model behind `/cometd/<version>`; the blueprint in streaming.py only parses requests
-and serialises the replies. Events come from the journal: a listener only enqueues each `sobject.change` entry;
+`StreamingBackend` is the model behind `/cometd/<version>`; the handlers in routes/streaming.py only parse requests
+and serialise the replies. Events come from the journal: a listener only enqueues each `sobject.change` entry;
 whoever next needs the bus (a poll, a subscribe) turns pending entries into bus events under the org's lock, so
 the change events of one transaction are always complete and `isTransactionEnd` is known.
 
@@ -25,10 +25,28 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from fakes.core.faults import FaultAction
+from fakes.core.faults import FaultAction, FaultRule
 
-from .streaming_channels import ChangeEvents, PushTopics, RecordChange, Transaction, external_routing_filters, iso_z
-from .streaming_log import Family, ReplayLog, StreamEvent, family_of
+from ..config import StreamingConfig
+from ..errors import (
+    AUTH_INVALID,
+    CHANNEL_MISSING,
+    CHANNEL_NO_SLASH,
+    CHANNEL_UNKNOWN,
+    CONNECTION_TYPE,
+    HANDSHAKE_DENIED,
+    INVALID_MESSAGE,
+    PUBLISH_DENIED,
+    REPLAY_INVALID,
+    USER_MISMATCH,
+    VERSION_MISSING,
+    VERSION_UNSUPPORTED,
+    unknown_client,
+)
+from ..model.org import SalesforceOrg
+from ..views import bayeux, events
+from .channels import ChangeEvents, PushTopics, RecordChange, Transaction, external_routing_filters
+from .replay import Family, ReplayLog, StreamEvent, family_of
 
 if TYPE_CHECKING:
     from fakes.core.clock import Timer
@@ -59,60 +77,7 @@ LONG_POLLING = "long-polling"
 REPLAY_NEW = -1
 REPLAY_ALL = -2
 
-# Error texts of the Streaming API (Streaming API guide, "Streaming API Error Codes" and "Handling Errors";
-# reference §8.1 and §10).
-UNKNOWN_CLIENT = "403::Unknown client"
-HANDSHAKE_DENIED = "403::Handshake denied"
-AUTH_INVALID = "401::Authentication invalid"
-AUTH_REQUIRED = "401::Request requires authentication"
-USER_MISMATCH = "400::Authenticated user id does not match the session's user id"
-CHANNEL_MISSING = "400::Channel name not specified"
-CHANNEL_NO_SLASH = "400::Channel subscriptions must start with a leading '/'"
-CHANNEL_UNKNOWN = "400::The channel you requested to subscribe to does not exist {{{channel}}}"
-CONNECTION_TYPE = "400::Invalid connection type {{{connection_type}}}"
-REPLAY_INVALID = ("400::The replayId {{{replay_id}}} you provided was invalid.  Please provide a valid ID, -2 to "
-                  "replay all events, or -1 to replay only new events.")
-VERSION_MISSING = "400::API version in the URI is mandatory. URI format: '/cometd/{current}'"
-VERSION_UNSUPPORTED = ("400::Unsupported API version. Only API versions '{minimum}' and later are supported. "
-                       "URI format: '/cometd/{current}'")
-# inferred: the platform's texts for these are not documented.
-INVALID_MESSAGE = "400::Invalid message"
-PUBLISH_DENIED = "403:denied_by_security_policy:publish_denied"
-
 HANDSHAKE_EXT = {"replay": True, "payload.format": True}
-
-
-@dataclass
-class StreamingConfig:
-    """What the platform leaves to the server, and what this fake lets a test tune."""
-
-    # How long a /meta/connect is held when nothing is queued (real seconds). Ours to set: the platform holds
-    # 110 s, a shorter hold keeps server threads free; it is what `advice.timeout` announces.
-    hold_seconds: float = 20.0
-    # A client that has not polled for this long (virtual seconds) is forgotten (platform: 40 s keepalive).
-    client_timeout_seconds: float = 40.0
-    cdc_retention_seconds: float = 72 * 3600.0
-    pushtopic_retention_seconds: float = 24 * 3600.0
-    cdc_entities: tuple[str, ...] = ("PendingServiceRouting", "AgentWork", "UserServicePresence",
-                                     "LiveChatTranscript")
-    # The external-routing custom channel (reference §5); the guide's CometD path spells it `_chn`, so both
-    # spellings are served.
-    external_routing_channels: tuple[str, ...] = ("/data/ExternalRoutingChannel__chn",
-                                                  "/data/ExternalRoutingChannel_chn")
-    min_version: float = 36.0
-    max_version: float = 67.0
-    current_version: str = "67.0"
-    # The replay extension needs API 37.0 or later (reference §8.2).
-    replay_min_version: float = 37.0
-    max_request_bytes: int = 32_768
-
-    @classmethod
-    def from_settings(cls, settings: Any) -> StreamingConfig:
-        config = cls()
-        name = getattr(settings, "external_routing_channel", None)
-        if isinstance(name, str) and name:
-            config.external_routing_channels = (f"/data/{name}", f"/data/{name.replace('__chn', '_chn')}")
-        return config
 
 
 @dataclass
@@ -159,12 +124,12 @@ class _Emit:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-class StreamingService:
+class StreamingBackend:
     """CometD server state of one org: created by the SalesforceFake as `fake.streaming`."""
 
-    def __init__(self, fake: Any, config: StreamingConfig | None = None) -> None:
-        self.fake = fake
-        self.config = config or StreamingConfig.from_settings(getattr(fake, "settings", None))
+    def __init__(self, org: SalesforceOrg, config: StreamingConfig | None = None) -> None:
+        self.org = org
+        self.config = config or StreamingConfig.for_org(org.config)
         self._lock = threading.RLock()
         self._wake = threading.Condition(self._lock)
         self._clients: dict[str, Client] = {}
@@ -178,17 +143,12 @@ class StreamingService:
         self._txns: dict[str, Transaction] = {}
         self._commit_number = 0
         self._rng = random.Random(f"cometd-{seed}")
-        fake.journal.add_listener(self._on_journal)
-        add_fault_listener = getattr(fake.faults, "add_listener", None)
-        if add_fault_listener is not None:
-            add_fault_listener(self._on_fault_added)
+        org.journal.add_listener(self._on_journal)
+        org.faults.add_listener(self._on_fault_added)
 
     # -- lifecycle ------------------------------------------------------------------------------------------
     def _seed(self) -> int:
-        try:
-            return int(self.fake.world.plan.seed)
-        except (AttributeError, TypeError, ValueError):
-            return 0
+        return int(self.org.world.plan.seed)
 
     def _change_events(self) -> ChangeEvents:
         filters = external_routing_filters()
@@ -239,7 +199,7 @@ class StreamingService:
 
     # -- the journal listener: only enqueues ----------------------------------------------------------------
     def _on_journal(self, entry: Entry) -> None:
-        if entry.kind != "event" or entry.type != "sobject.change" or entry.source != self.fake.name:
+        if entry.kind != "event" or entry.type != "sobject.change" or entry.source != self.org.name:
             return
         with self._lock:
             self._pending.append(entry)
@@ -248,10 +208,10 @@ class StreamingService:
     # -- turning journal entries into bus events (org lock, then streaming lock) ----------------------------
     def _load_topics(self) -> None:
         try:
-            with self.fake.lock:
-                records = self.fake.records("PushTopic")
+            with self.org.lock:
+                records = self.org.records("PushTopic")
                 with self._lock:
-                    self._topics.load(records, self.fake)
+                    self._topics.load(records, self.org)
                     self._topics_loaded = True
         except Exception:  # the org may not be built yet; load on first use
             log.debug("PushTopics not loaded yet", exc_info=True)
@@ -259,7 +219,7 @@ class StreamingService:
     def _pump(self) -> None:
         """Publish pending changes; the caller holds the org's lock and the streaming lock."""
         if not self._topics_loaded:
-            self._topics.load(self.fake.records("PushTopic"), self.fake)
+            self._topics.load(self.org.records("PushTopic"), self.org)
             self._topics_loaded = True
         if not self._pending:
             return
@@ -270,16 +230,15 @@ class StreamingService:
             if self._cdc.channels_for(change):
                 last_of_txn[change.transaction_key] = i
         for i, change in enumerate(changes):
-            self._topics.apply(change, self.fake)
+            self._topics.apply(change, self.org)
             channels = self._cdc.channels_for(change)
             if channels:
                 self._publish_change(change, channels, last_of_txn[change.transaction_key] == i)
-            for channel, found in self._topics.notifications(change, self.fake):
+            for channel, found in self._topics.notifications(change, self.org):
                 replay_id = self._log.next_id()
-                data = {"event": {"createdDate": iso_z(change.at), "replayId": replay_id, "type": found["type"]},
-                        "sobject": found["sobject"]}
+                data = events.topic_event(change, found, replay_id)
                 self._publish(StreamEvent(replay_id, change.at, (channel,), data, Family.TOPIC))
-        self._log.prune(self.fake.clock.time())
+        self._log.prune(self.org.clock.time())
 
     def _publish_change(self, change: RecordChange, channels: tuple[str, ...], is_end: bool) -> None:
         txn = self._txns.get(change.transaction_key)
@@ -289,7 +248,7 @@ class StreamingService:
             self._txns[change.transaction_key] = txn
         txn.count += 1
         replay_id = self._log.next_id()
-        data = self._cdc.data(change, txn, txn.count, is_end, replay_id)
+        data = events.change_event(change, txn, txn.count, is_end, replay_id)
         if is_end:
             del self._txns[change.transaction_key]
         self._publish(StreamEvent(replay_id, change.at, channels, data, Family.CDC))
@@ -304,7 +263,7 @@ class StreamingService:
 
     def flush(self) -> None:
         """Publish every pending change now (polls and subscribes do it anyway; for callers inspecting the bus)."""
-        with self.fake.lock, self._lock:
+        with self.org.lock, self._lock:
             self._pump()
 
     # -- Bayeux -------------------------------------------------------------------------------------------
@@ -332,7 +291,7 @@ class StreamingService:
         connect: tuple[int, dict[str, Any]] | None = None
         for message in messages:
             if not isinstance(message, dict) or not isinstance(message.get("channel"), str):
-                replies.append(_reply(message if isinstance(message, dict) else {}, error=INVALID_MESSAGE))
+                replies.append(bayeux.reply(message if isinstance(message, dict) else {}, error=INVALID_MESSAGE))
                 continue
             channel = message["channel"]
             if channel == Meta.HANDSHAKE:
@@ -342,7 +301,7 @@ class StreamingService:
                     connect = (len(replies), message)
                     replies.append(None)
                 else:
-                    replies.append(_reply(message, error=INVALID_MESSAGE))
+                    replies.append(bayeux.reply(message, error=INVALID_MESSAGE))
             elif channel == Meta.SUBSCRIBE:
                 replies.append(self._subscribe(message, auth, api_version, emits))
             elif channel == Meta.UNSUBSCRIBE:
@@ -350,10 +309,10 @@ class StreamingService:
             elif channel == Meta.DISCONNECT:
                 replies.append(self._disconnect(message, auth, emits))
             elif channel.startswith("/meta/"):
-                replies.append(_reply(message, error=INVALID_MESSAGE))
+                replies.append(bayeux.reply(message, error=INVALID_MESSAGE))
             else:
                 # The Streaming API does not take CometD publishes (aiosfstream's docs; REST publishes events).
-                replies.append(_reply(message, error=PUBLISH_DENIED))
+                replies.append(bayeux.reply(message, error=PUBLISH_DENIED))
         self._journal(emits)
         events: list[dict[str, Any]] = []
         if connect is not None:
@@ -378,31 +337,31 @@ class StreamingService:
         client_id = message.get("clientId")
         if auth.failure is not None:
             extra = {"clientId": client_id} if isinstance(client_id, str) else {}
-            return None, _reply(message, error=auth.failure, advice={"reconnect": "none", "interval": 0},
+            return None, bayeux.reply(message, error=auth.failure, advice={"reconnect": "none", "interval": 0},
                                 **extra, **echo)
         with self._lock:
             client = self._clients.get(client_id) if isinstance(client_id, str) else None
             if client is None or client.gone is not None:
-                return None, _unknown_client(message, **echo)
+                return None, unknown_client(message, **echo)
             if client.user_id != auth.user_id:
-                return None, _reply(message, error=USER_MISMATCH, advice={"reconnect": "none"}, **echo)
+                return None, bayeux.reply(message, error=USER_MISMATCH, advice={"reconnect": "none"}, **echo)
             return client, None
 
     def _handshake(self, message: dict[str, Any], auth: StreamingAuth, emits: list[_Emit]) -> dict[str, Any]:
         if auth.failure is not None or auth.user_id is None:
-            return _reply(message, error=HANDSHAKE_DENIED, advice={"reconnect": "none"},
+            return bayeux.reply(message, error=HANDSHAKE_DENIED, advice={"reconnect": "none"},
                           ext={"sfdc": {"failureReason": auth.failure or AUTH_INVALID}, **HANDSHAKE_EXT})
         offered = message.get("supportedConnectionTypes")
         if isinstance(offered, list) and offered and LONG_POLLING not in offered:
-            return _reply(message, error=CONNECTION_TYPE.format(connection_type=",".join(map(str, offered))),
+            return bayeux.reply(message, error=CONNECTION_TYPE.format(connection_type=",".join(map(str, offered))),
                           advice={"reconnect": "none"})
         with self._lock:
             client_id = self._new_client_id()
-            client = Client(client_id, auth.user_id, handshake_at=self.fake.clock.iso())
+            client = Client(client_id, auth.user_id, handshake_at=self.org.clock.iso())
             self._clients[client_id] = client
             self._arm_expiry(client)
         emits.append(_Emit(ClientAction.HANDSHAKE, client_id, auth.user_id))
-        return _reply(message, ext=dict(HANDSHAKE_EXT), minimumVersion="1.0", clientId=client_id,
+        return bayeux.reply(message, ext=dict(HANDSHAKE_EXT), minimumVersion="1.0", clientId=client_id,
                       supportedConnectionTypes=[LONG_POLLING], version="1.0", successful=True)
 
     def _subscriber(self, message: dict[str, Any], auth: StreamingAuth) -> tuple[Client | None, dict[str, Any] | None]:
@@ -413,7 +372,7 @@ class StreamingService:
         client, error = self._client_for(message, auth, **echo)
         if error is None and (not isinstance(subscription, str) or not subscription):
             assert client is not None
-            error = _reply(message, clientId=client.client_id, error=CHANNEL_MISSING, **echo)
+            error = bayeux.reply(message, clientId=client.client_id, error=CHANNEL_MISSING, **echo)
         return client, error
 
     def _subscribe(self, message: dict[str, Any], auth: StreamingAuth, api_version: float,
@@ -425,16 +384,16 @@ class StreamingService:
         subscription: str = message["subscription"]
         echo = {"subscription": subscription}
         if not subscription.startswith("/"):
-            return _reply(message, clientId=client.client_id, error=CHANNEL_NO_SLASH, **echo)
+            return bayeux.reply(message, clientId=client.client_id, error=CHANNEL_NO_SLASH, **echo)
         requested = _requested_replay(message, subscription)
         if api_version < self.config.replay_min_version:
             requested = REPLAY_NEW
-        with self.fake.lock, self._lock:
+        with self.org.lock, self._lock:
             self._pump()
             if client.gone is not None:
-                return _unknown_client(message, **echo)
+                return unknown_client(message, **echo)
             if not self._channel_exists(subscription):
-                return _reply(message, clientId=client.client_id,
+                return bayeux.reply(message, clientId=client.client_id,
                               error=CHANNEL_UNKNOWN.format(channel=subscription), **echo)
             if requested == REPLAY_NEW:
                 replayed: list[StreamEvent] = []
@@ -444,7 +403,7 @@ class StreamingService:
                   and self._log.is_valid(subscription, requested)):
                 replayed = self._log.after(subscription, requested)
             else:
-                return _reply(message, clientId=client.client_id,
+                return bayeux.reply(message, clientId=client.client_id,
                               error=REPLAY_INVALID.format(replay_id=requested), **echo)
             if requested != REPLAY_NEW:
                 # A resubscribe with replay starts the channel over: what was queued comes again in order.
@@ -454,7 +413,7 @@ class StreamingService:
             self._wake.notify_all()
         emits.append(_Emit(ClientAction.SUBSCRIBE, client.client_id, client.user_id,
                            {"subscription": subscription, "replayId": requested}))
-        return _reply(message, clientId=client.client_id, subscription=subscription, successful=True)
+        return bayeux.reply(message, clientId=client.client_id, subscription=subscription, successful=True)
 
     def _unsubscribe(self, message: dict[str, Any], auth: StreamingAuth, emits: list[_Emit]) -> dict[str, Any]:
         client, error = self._subscriber(message, auth)
@@ -468,7 +427,7 @@ class StreamingService:
         if removed:
             emits.append(_Emit(ClientAction.UNSUBSCRIBE, client.client_id, client.user_id,
                                {"subscription": subscription}))
-        return _reply(message, clientId=client.client_id, subscription=subscription, successful=True)
+        return bayeux.reply(message, clientId=client.client_id, subscription=subscription, successful=True)
 
     def _disconnect(self, message: dict[str, Any], auth: StreamingAuth, emits: list[_Emit]) -> dict[str, Any]:
         client, error = self._client_for(message, auth)
@@ -478,7 +437,7 @@ class StreamingService:
         with self._lock:
             self._forget(client, "disconnect")
         emits.append(_Emit(ClientAction.DISCONNECT, client.client_id, client.user_id))
-        return _reply(message, clientId=client.client_id, successful=True)
+        return bayeux.reply(message, clientId=client.client_id, successful=True)
 
     def _connect(self, message: dict[str, Any], auth: StreamingAuth,
                  emits: list[_Emit]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -488,12 +447,12 @@ class StreamingService:
         assert client is not None
         connection_type = message.get("connectionType")
         if connection_type is not None and connection_type != LONG_POLLING:
-            return _reply(message, clientId=client.client_id,
+            return bayeux.reply(message, clientId=client.client_id,
                           error=CONNECTION_TYPE.format(connection_type=connection_type)), []
         deadline = time.monotonic() + max(0.0, self.config.hold_seconds)
         with self._lock:
             if client.gone is not None:
-                return _unknown_client(message), []
+                return unknown_client(message), []
             client.poll_token += 1
             token = client.poll_token
             client.polling += 1
@@ -517,23 +476,23 @@ class StreamingService:
         if first:
             ok["advice"] = {"interval": 0, "timeout": int(self.config.hold_seconds * 1000), "reconnect": "retry"}
         while True:
-            with self.fake.lock, self._lock:
+            with self.org.lock, self._lock:
                 self._pump()
                 if client.gone == "disconnect":
-                    return _reply(message, clientId=client.client_id, successful=True,
+                    return bayeux.reply(message, clientId=client.client_id, successful=True,
                                   advice={"reconnect": "none", "interval": 0}), []
                 if client.gone is not None:
-                    return _unknown_client(message), []
+                    return unknown_client(message), []
                 if client.poll_token != token:
-                    return _reply(message, **ok), []
+                    return bayeux.reply(message, **ok), []
                 events, dropped = self._take_ready(client)
                 if dropped:
                     self._forget(client, "close_socket")
                     emits.append(_Emit(ClientAction.EXPIRED, client.client_id, client.user_id,
                                        {"reason": "close_socket"}))
-                    return _unknown_client(message), []
+                    return unknown_client(message), []
                 if events or first or time.monotonic() >= deadline:
-                    return _reply(message, **ok), events
+                    return bayeux.reply(message, **ok), events
             with self._lock:
                 while not (self._pending or client.gone is not None or client.poll_token != token):
                     now = time.monotonic()
@@ -550,7 +509,7 @@ class StreamingService:
         ready = [d for d in client.queue if d.not_before <= now]
         if not ready:
             return [], False
-        faults = self.fake.faults
+        faults = self.org.faults
         for delivery in ready:
             if not delivery.faulted and faults.match_socket_close(delivery.channel) is not None:
                 return [], True
@@ -595,7 +554,7 @@ class StreamingService:
         self._journal(emits)
         return [e.client_id for e in emits]
 
-    def _on_fault_added(self, rule: Any) -> None:
+    def _on_fault_added(self, rule: FaultRule) -> None:
         """A `close_socket` rule with body `{"when": "now"}` drops the matching subscribers at once."""
         body = rule.body if isinstance(rule.body, dict) else {}
         if rule.action != FaultAction.CLOSE_SOCKET or body.get("when") != "now":
@@ -604,7 +563,7 @@ class StreamingService:
         with self._lock:
             for client in list(self._clients.values()):
                 for channel in list(client.subscriptions):
-                    if self.fake.faults.match_socket_close(channel) is not None:
+                    if self.org.faults.match_socket_close(channel) is not None:
                         self._forget(client, "close_socket")
                         emits.append(_Emit(ClientAction.EXPIRED, client.client_id, client.user_id,
                                            {"reason": "close_socket"}))
@@ -625,7 +584,7 @@ class StreamingService:
         """Caller holds the streaming lock."""
         if client.expiry is not None:
             client.expiry.cancel()
-        client.expiry = self.fake.clock.call_later(
+        client.expiry = self.org.clock.call_later(
             self.config.client_timeout_seconds, lambda: self._expire(client), name=f"cometd-expiry-{client.client_id}")
 
     def _expire(self, client: Client) -> None:
@@ -650,11 +609,11 @@ class StreamingService:
 
     def _journal(self, emits: list[_Emit]) -> None:
         """Append the `streaming.client` events; never called with the streaming lock held."""
-        correlation = _correlation_id()
+        correlation = self.org.request.correlation_id()
         for e in emits:
             data = {"clientId": e.client_id, "userId": e.user_id, "action": str(e.action)}
             data.update(e.extra)
-            self.fake.emit("streaming.client", data, correlation)
+            self.org.emit("streaming.client", data, correlation)
 
 
 def _requested_replay(message: dict[str, Any], subscription: str) -> Any:
@@ -676,37 +635,3 @@ def _requested_replay(message: dict[str, Any], subscription: str) -> Any:
         except ValueError:
             return value
     return value
-
-
-def _reply(message: dict[str, Any], error: str | None = None, advice: dict[str, Any] | None = None,
-           **fields: Any) -> dict[str, Any]:
-    """A reply echoing the message's channel and id, with `successful`."""
-    out: dict[str, Any] = {}
-    if isinstance(message.get("channel"), str):
-        out["channel"] = message["channel"]
-    if "id" in message:
-        out["id"] = message["id"]
-    out.update(fields)
-    if advice is not None:
-        out["advice"] = advice
-    if error is not None:
-        out["error"] = error
-        out["successful"] = False
-    else:
-        out.setdefault("successful", True)
-    return out
-
-
-def _unknown_client(message: dict[str, Any], **echo: Any) -> dict[str, Any]:
-    return _reply(message, error=UNKNOWN_CLIENT, advice={"interval": 0, "reconnect": "handshake"}, **echo)
-
-
-def _correlation_id() -> str:
-    try:
-        from flask import g, has_request_context
-
-        if has_request_context():
-            return getattr(g, "correlation_id", "") or ""
-    except Exception:  # outside Flask
-        pass
-    return ""

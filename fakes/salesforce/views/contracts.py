@@ -1,4 +1,4 @@
-"""Writes the org's JSON Schemas (contracts/salesforce/) from the sObject schema: `python -m fakes.salesforce.contractgen`.
+"""Writes the org's JSON Schemas (contracts/salesforce/) from the sObject schema: `python -m fakes.salesforce.views.contracts`.
 
 Records, describe, query, create and error bodies, console bridge calls, customer actions, journal events and
 the sync settings file. A test compares the files on disk with this output, so the contracts cannot drift from
@@ -12,8 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .bridge import toolkit_method_names
-from .schema import (
+from ..model.schema import (
     BOOLEAN,
     DATE,
     DATETIME,
@@ -27,9 +26,10 @@ from .schema import (
     SObjectType,
     build_schema,
 )
+from .console import TOOLKIT_METHODS
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
-ROOT = Path(__file__).resolve().parents[2] / "contracts" / "salesforce"
+ROOT = Path(__file__).resolve().parents[3] / "contracts" / "salesforce"
 ID18 = "^[a-zA-Z0-9]{15}[A-Z0-5]{3}$"
 DATETIME_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}\+0000$"
 REF = "common.json#/$defs/"
@@ -281,7 +281,7 @@ CHANNEL_ITEMS = {"type": "array", "items": {
 
 def console_schemas() -> dict[str, dict[str, Any]]:
     out = {}
-    for method in toolkit_method_names():
+    for method in TOOLKIT_METHODS:
         request = {"type": "object", "additionalProperties": False, **CONSOLE_REQUESTS[method]}
         out[f"console-{method}-request"] = _doc(
             f"console-{method}-request", f"Console bridge {method} request",

@@ -1,0 +1,1 @@
+"""Wire shapes of the Salesforce fake: REST and OAuth bodies, console answers, Bayeux replies, the JSON Schemas."""
