@@ -74,6 +74,7 @@ class Case:
     headers: dict[str, str] = field(default_factory=dict)
     body: str | None = None
     expect_status: int = 200
+    server_pgid: int = 0  # the server's process group, whose CPU time the run is charged
 
 
 @dataclass
@@ -90,6 +91,8 @@ class Result:
     p99_ms: float
     max_ms: float
     errors: dict[str, int]
+    server_cpu_s: float | None = None  # CPU seconds the server's processes used during the measured run
+    req_per_cpu_s: float | None = None  # requests per server CPU second: less sensitive to a busy machine
     ratio_to_wiremock: float | None = None
 
 
@@ -247,13 +250,30 @@ def check_case(case: Case, ctx: ssl.SSLContext | None) -> None:
         raise RuntimeError(f"{case.peer} {case.request}: {status} instead of {case.expect_status}: {body[:300]!r}")
 
 
+def group_cpu_seconds(pgid: int) -> float:
+    """User + system CPU time of every live process in process group `pgid` (all their threads)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # the process ended meanwhile
+        # after the command name: state, ppid, pgrp, ..., utime (14th field of the line) and stime (15th)
+        if int(fields[2]) == pgid:
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
 def run_wrk(wrk: str, case: Case, args: argparse.Namespace, folder: Path) -> Result:
     script = wrk_script(case, folder)
     base = [wrk, f"-t{args.threads}", f"-c{args.connections}", "--timeout", "5s", "-s", str(script)]
     if args.warmup:
         subprocess.run([*base, f"-d{args.warmup}", case.url], capture_output=True, text=True, timeout=120)
+    cpu_before = group_cpu_seconds(case.server_pgid) if case.server_pgid else None
     proc = subprocess.run([*base, f"-d{args.duration}", "--latency", case.url], capture_output=True, text=True,
                           timeout=300)
+    cpu = group_cpu_seconds(case.server_pgid) - cpu_before if cpu_before is not None else None
     line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("WRK-RESULT ")), None)
     if line is None:
         raise RuntimeError(f"wrk gave no result for {case.peer} {case.request}: {proc.stdout}{proc.stderr}")
@@ -262,7 +282,8 @@ def run_wrk(wrk: str, case: Case, args: argparse.Namespace, folder: Path) -> Res
     errors = {k: raw[k] for k in ("connect", "read", "write", "status", "timeout") if raw[k]}
     return Result(case.peer, case.request, case.kind, case.scheme, raw["requests"], round(seconds, 2),
                   round(raw["requests"] / seconds, 1), raw["p50"] / 1000, raw["p90"] / 1000, raw["p99"] / 1000,
-                  raw["max"] / 1000, errors)
+                  raw["max"] / 1000, errors, round(cpu, 2) if cpu is not None else None,
+                  round(raw["requests"] / cpu) if cpu else None)
 
 
 # -- the peers -------------------------------------------------------------------------------------
@@ -314,6 +335,7 @@ def wiremock_cases(wrk: str, args, folder: Path) -> Iterator[Case | Result]:
         for scheme, base, ctx in (("http", proc_base, None), ("https", f"https://127.0.0.1:{tls_port}", insecure)):
             for case in genesys_cases("WireMock", base, scheme, STUB_TOKEN, GENESYS_USER):
                 check_case(case, ctx)
+                case.server_pgid = proc.pid
                 yield case
 
 
@@ -359,6 +381,7 @@ def prism_cases(wrk: str, args, folder: Path) -> Iterator[Case]:
         wait_http(f"{base}/api/v2/users/{GENESYS_USER}/routingstatus", proc)
         for case in genesys_cases("Prism", base, "http", STUB_TOKEN, GENESYS_USER):
             check_case(case, None)
+            case.server_pgid = proc.pid
             yield case
 
 
@@ -402,6 +425,7 @@ def moto_cases(wrk: str, args, folder: Path) -> Iterator[Case]:
                       dynamo("GetItem"), get_item)]
         for case in cases:
             check_case(case, None)
+            case.server_pgid = proc.pid
             yield case
 
 
@@ -409,6 +433,7 @@ def moto_cases(wrk: str, args, folder: Path) -> Iterator[Case]:
 class FakeStack:
     env: dict[str, str]
     ctx: ssl.SSLContext | None
+    pgid: int = 0
 
 
 @contextlib.contextmanager
@@ -429,7 +454,7 @@ def serve_fakes(tls: bool, folder: Path) -> Iterator[FakeStack]:
             time.sleep(0.1)
         values = dict(line.split("=", 1) for line in env_file.read_text().splitlines() if "=" in line)
         ctx = ssl.create_default_context(cafile=values["SSL_CERT_FILE"]) if tls else None
-        yield FakeStack(values, ctx)
+        yield FakeStack(values, ctx, proc.pid)
 
 
 def fake_cases(fakes: FakeStack, scheme: str, which: list[str]) -> Iterator[Case]:
@@ -447,6 +472,7 @@ def fake_cases(fakes: FakeStack, scheme: str, which: list[str]) -> Iterator[Case
         user_id = json.loads(body)["entities"][0]["id"]
         for case in genesys_cases("Genesys fake", base, scheme, token, user_id):
             check_case(case, ctx)
+            case.server_pgid = fakes.pgid
             yield case
     if "salesforce" in which:
         base = env["SALESFORCE_INSTANCE_URL"]
@@ -475,6 +501,7 @@ def fake_cases(fakes: FakeStack, scheme: str, which: list[str]) -> Iterator[Case
         ]
         for case in cases:
             check_case(case, ctx)
+            case.server_pgid = fakes.pgid
             yield case
 
 
@@ -509,13 +536,14 @@ def add_ratios(results: list[Result]) -> None:
 
 
 def table(results: list[Result]) -> str:
-    head = "| peer | scheme | request | req/s | p50 ms | p99 ms | errors | × WireMock |"
-    rows = [head, "|---|---|---|---:|---:|---:|---:|---:|"]
+    head = "| peer | scheme | request | req/s | p50 ms | p99 ms | errors | × WireMock | req/CPU-s |"
+    rows = [head, "|---|---|---|---:|---:|---:|---:|---:|---:|"]
     for r in results:
         ratio = f"{r.ratio_to_wiremock:.2f}" if r.ratio_to_wiremock is not None else "–"
+        per_cpu = f"{r.req_per_cpu_s:,.0f}" if r.req_per_cpu_s else "–"
         errors = sum(r.errors.values())
         rows.append(f"| {r.peer} | {r.scheme} | {r.request} | {r.rps:,.0f} | {r.p50_ms:.2f} | {r.p99_ms:.2f} | "
-                    f"{errors} | {ratio} |")
+                    f"{errors} | {ratio} | {per_cpu} |")
     return "\n".join(rows)
 
 
@@ -530,6 +558,36 @@ def machine() -> dict[str, object]:
             "python": platform.python_version(), "load_average": [round(x, 2) for x in os.getloadavg()]}
 
 
+def summarize(files: list[str]) -> str:
+    """Several runs' `--json` files as one table: the median req/s and ratio, and each run's req/s."""
+    import statistics
+
+    runs = [json.loads(Path(f).read_text()) for f in files]
+    rows: dict[tuple[str, str, str], list[dict]] = {}
+    for run in runs:
+        for r in run["results"]:
+            rows.setdefault((r["peer"], r["scheme"], r["request"]), []).append(r)
+    loads = ", ".join(f"{run['machine_before']['load_average'][0]:.0f}–{run['machine_after']['load_average'][0]:.0f}"
+                      for run in runs)
+    out = [f"{len(runs)} runs; 1-minute load average before–after each run: {loads}", "",
+           "| peer | scheme | request | req/s (median) | each run | p50 ms (median) | p99 ms (median) "
+           "| × WireMock (median) | each run | req/CPU-s (median) |",
+           "|---|---|---|---:|---|---:|---:|---:|---|---:|"]
+    for (peer, scheme, request), rs in rows.items():
+        ratios = [r["ratio_to_wiremock"] for r in rs if r["ratio_to_wiremock"] is not None]
+        rps = [r["rps"] for r in rs]
+        each_rps = ", ".join(f"{x:,.0f}" for x in rps)
+        each_ratio = ", ".join(f"{x:.2f}" for x in ratios)
+        ratio = f"{statistics.median(ratios):.2f}" if ratios else "–"
+        per_cpu = [r["req_per_cpu_s"] for r in rs if r.get("req_per_cpu_s")]
+        cpu = f"{statistics.median(per_cpu):,.0f}" if per_cpu else "–"
+        out.append(
+            f"| {peer} | {scheme} | {request} | {statistics.median(rps):,.0f} | {each_rps} | "
+            f"{statistics.median(r['p50_ms'] for r in rs):.1f} | {statistics.median(r['p99_ms'] for r in rs):.0f} | "
+            f"{ratio} | {each_ratio} | {cpu} |")
+    return "\n".join(out)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--threads", type=int, default=2, help="wrk -t (default 2)")
@@ -540,7 +598,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--schemes", nargs="+", choices=["http", "https"], default=["http", "https"],
                         help="for the fakes: plain HTTP, TLS or both (default both)")
     parser.add_argument("--json", metavar="FILE", help="also write the results and the machine's facts here")
+    parser.add_argument("--summarize", nargs="+", metavar="JSON",
+                        help="measure nothing: print the median and spread of earlier runs' --json files")
     args = parser.parse_args(argv)
+    if args.summarize:
+        print(summarize(args.summarize))
+        return 0
     # A terminated benchmark still stops its servers: SIGTERM unwinds like Ctrl+C through their `finally`s.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
