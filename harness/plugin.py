@@ -27,19 +27,28 @@ from typing import Any
 
 import pytest
 
-from .connector import ConnectorNotReady, ConnectorProcess, parse_command
+from .connector import ConnectorNotReady, ConnectorProcess, parse_command, readiness_signals
 from .lease import AGENTS_PER_SLOT, QUEUES_PER_SLOT, FileLock, Guard, worker_index
 from .manifest import ManifestError, ManifestLookup, ManifestOrigin
-from .requirements import REQUIREMENT_TAG, Profile, catalogue, selected_profiles
-from .results import NOT_DECLARED_PROPERTY, Outcome, Results, ScenarioResult, Verdict
+from .requirements import FLAG_TAGS, REQUIREMENT_TAG, Profile, catalogue
+from .results import (
+    NOT_DECLARED_PROPERTY,
+    NOT_RUN_PROPERTY,
+    Judgement,
+    Outcome,
+    Results,
+    ScenarioResult,
+    Verdict,
+    complete,
+    judge,
+)
+from .selection import DECLARED, PROFILE_CHOICES, Selection, SelectionError, required_ids, selected_ids, validate
 from .stackinfo import StackInfo
 from .waits import DEFAULT_TIMEOUT, reset_scope, set_scope
 
 STEP_MODULES = ("harness.steps.common", "harness.steps.presence", "harness.steps.routing", "harness.steps.pickup",
                 "harness.steps.ending", "harness.steps.wrapup", "harness.steps.transfer", "harness.steps.resilience",
                 "harness.steps.scale")
-FLAG_TAGS = {"exclusive": "runs alone: it moves the shared clock or changes the whole world",
-             "webchat": "uses the one Genesys Web Chat Queue"}
 READY_TIMEOUT = 30.0
 
 CONTROLLER = pytest.StashKey["Controller"]()
@@ -50,6 +59,7 @@ STARTUP_LOCK = "startup.lock"
 BDD_REPORT = "omni_bdd_report"
 RECORD = "omni_record"
 MANIFEST = pytest.StashKey[ManifestLookup]()
+SELECTION = pytest.StashKey[Selection]()
 # Carried from the workers to the controller, not meant for junit.xml's properties.
 INTERNAL_PROPERTIES = (BDD_REPORT, RECORD)
 # A scale scenario runs alone and takes every slot: at least this many, whatever the number of workers.
@@ -74,8 +84,9 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
                          "reference connector)")
     group.addoption("--manifest", dest="omni_manifest", default=None, metavar="PATH",
                     help="the connector's manifest (default: connector.yaml beside the connector)")
-    group.addoption("--profile", dest="omni_profile", default="extended", choices=["core", "extended", "all"],
-                    help="requirements to certify: core, extended (core + extended, default) or all")
+    group.addoption("--profile", dest="omni_profile", default=DECLARED, choices=list(PROFILE_CHOICES),
+                    help="requirements to certify: declared (the profiles the manifest declares; default), core, "
+                         "extended (core + extended) or all")
     if not _timeout_option_taken(pluginmanager):
         group.addoption("--timeout", dest="timeout", type=float, default=None, metavar="S",
                         help=f"seconds each step waits for the expected state (default {DEFAULT_TIMEOUT:g})")
@@ -113,8 +124,13 @@ def pytest_configure(config: pytest.Config) -> None:
         if not config.pluginmanager.has_plugin(module):
             config.pluginmanager.import_plugin(module)
     try:
-        manifest_lookup(config)
+        lookup = manifest_lookup(config)
     except ManifestError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    try:
+        config.stash[SELECTION] = validate(config.getoption("omni_profile"), config.getoption("omni_requirements"),
+                                           config.getoption("keyword", None) or None, lookup)
+    except SelectionError as exc:
         raise pytest.UsageError(str(exc)) from None
     if not is_worker(config):
         controller = Controller(config)
@@ -196,9 +212,9 @@ def item_profile(item: pytest.Item) -> str | None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-    wanted = {p.value for p in selected_profiles(config.getoption("omni_profile"))}
-    only = {rid.strip() for value in config.getoption("omni_requirements") or [] for rid in value.split(",")
-            if rid.strip()}
+    selection = config.stash[SELECTION]
+    wanted = {p.value for p in selection.profiles}
+    only = set(selection.requirements)
     lookup = manifest_lookup(config)
     keep, drop = [], []
     for item in items:
@@ -280,6 +296,15 @@ class Controller:
         self.report_dir = Path(report) if report else None
         self.results = Results()
         self.manifest = manifest_lookup(config)
+        self.selection = config.stash[SELECTION]
+        self.selected = selected_ids(self.selection)
+        # The connector is held to what the requirements it runs need (a Streaming API subscription or not).
+        self.signals = readiness_signals([rid for rid in self.selected
+                                          if self.manifest.declares(catalogue()[rid])] or None)
+        self.interrupted_by: str | None = None
+        self.console: Any = None  # where progress lines go when pytest's own output goes to a log
+        self.judgement: Judgement | None = None
+        self._cancel = threading.Event()
         self.stack: Any = None
         self.info: StackInfo | None = None
         self.connector: ConnectorProcess | None = None
@@ -331,13 +356,20 @@ class Controller:
             tr.write_sep("=", "connector not ready", red=True)
             tr.write_line(self.startup_error)
         tr.write_sep("=", "verdict per requirement")
-        for v in self.results.verdicts().values():
+        for v in self.verdicts().values():
             mark = MARKS[v.verdict]
             tr.write_line(f"{mark}  {v.id:<9} {v.statement}", green=v.verdict is Verdict.PASSED,
                           red=v.verdict is Verdict.FAILED)
 
+    def pytest_keyboard_interrupt(self, excinfo: Any) -> None:
+        self.interrupted_by = self.interrupted_by or "SIGINT"
+        self._cancel.set()
+
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         self.timings["scenarios_done"] = time.monotonic() - self.created
+        if exitstatus == pytest.ExitCode.INTERRUPTED and not self.interrupted_by:
+            self.interrupted_by = "SIGINT"
+        self._cancel.set()
         self.stop()
         self.timings["stopped"] = time.monotonic() - self.created
 
@@ -424,7 +456,8 @@ class Controller:
             empty_all_queues(self.info)  # while the connector boots
             self.timings["pool"] = time.monotonic() - t1
             self.timings["connector_ready"] = self.connector.wait_ready(
-                control, start_seq, self.config.getoption("omni_ready_timeout"))
+                control, start_seq, self.config.getoption("omni_ready_timeout"), self.signals,
+                cancelled=self._cancel.is_set)
         except ConnectorNotReady as exc:
             self.startup_error = str(exc)
         finally:
@@ -434,11 +467,8 @@ class Controller:
 
     def runs_scale(self) -> bool:
         """Whether a scale scenario may run: selected, and declared by the connector (it takes a bigger pool)."""
-        if Profile.SCALE not in selected_profiles(self.config.getoption("omni_profile")):
-            return False
-        scale = [r for r in catalogue().values() if r.profile is Profile.SCALE]
-        only = {rid.strip() for value in self.config.getoption("omni_requirements") or [] for rid in value.split(",")}
-        return any((not only or r.id in only) and self.manifest.declares(r) for r in scale)
+        cat = catalogue()
+        return any(cat[rid].profile is Profile.SCALE and self.manifest.declares(cat[rid]) for rid in self.selected)
 
     def restart_connector(self) -> float:
         """Stops the connector and starts it again with the same environment and state folder (RES-5)."""
@@ -450,7 +480,7 @@ class Controller:
             self.connector.stop()
             since = control.last_seq()
             self.connector.start()
-            return self.connector.wait_ready(control, since, self.config.getoption("omni_ready_timeout"))
+            return self.connector.wait_ready(control, since, self.config.getoption("omni_ready_timeout"), self.signals)
         finally:
             control.close()
 
@@ -478,6 +508,22 @@ class Controller:
                 self.stack = None
                 self.timings["stack_stop"] = time.monotonic() - t0
 
+    def verdicts(self) -> dict[str, Any]:
+        """Every selected requirement's verdict; those no scenario reported on are "not run", with why."""
+        if self.startup_error:
+            reason = "not run: the connector was not ready: " + self.startup_error.splitlines()[0]
+        elif self.interrupted_by:
+            reason = f"not run: the run was interrupted ({self.interrupted_by}) before its scenarios"
+        else:
+            reason = "not run"
+        return complete(self.results.verdicts(), self.selected, reason)
+
+    def judge(self) -> Judgement:
+        """The run's verdict: CERTIFIED only when every requirement certification needs ran and passed."""
+        self.judgement = judge(self.verdicts(), required_ids(self.manifest, self.selection.profiles),
+                               startup_error=self.startup_error, interrupted_by=self.interrupted_by)
+        return self.judgement
+
     def write_reports(self) -> None:
         from .reports import write_run_reports
 
@@ -489,7 +535,9 @@ class Controller:
         line = (f"{mark[result.outcome]}  {result.duration:5.1f} s  {','.join(result.requirements):<18} "
                 f"{result.feature}: {result.name}")
         tr = self.config.pluginmanager.getplugin("terminalreporter")
-        if tr is not None:
+        if self.console is not None:
+            print(line, file=self.console, flush=True)
+        elif tr is not None:
             tr.ensure_newline()
             tr.write_line(line, green=result.outcome is Outcome.PASSED,
                           red=result.outcome in (Outcome.FAILED, Outcome.ERROR))
@@ -525,10 +573,24 @@ def omni_stack(request: pytest.FixtureRequest) -> StackInfo:
         info = StackInfo.from_json((run_dir / STACK_FILE).read_text())
     else:
         info = config.stash[CONTROLLER].wait_started()
+    return info
+
+
+def skip_unless_ready(request: pytest.FixtureRequest, info: StackInfo) -> None:
+    """A scenario of a run whose connector never became ready is not run, with the readiness error as the
+    reason: it says nothing about the requirement, so it is never "failed"."""
     error = info.extra.get("startup_error")
     if error:
-        pytest.fail(error, pytrace=False)
-    return info
+        request.node.user_properties.append((NOT_RUN_PROPERTY, "not run: the connector was not ready: "
+                                             + error.splitlines()[0]))
+        pytest.skip("not run: the connector was not ready")
+
+
+@pytest.fixture
+def omni_ready(request: pytest.FixtureRequest, omni_stack: StackInfo) -> StackInfo:
+    """The stack, once the connector is ready (the scenario is skipped as "not run" otherwise)."""
+    skip_unless_ready(request, omni_stack)
+    return omni_stack
 
 
 @pytest.fixture(scope="session")
@@ -546,7 +608,7 @@ def omni_pool(omni_platforms):
 
 
 @pytest.fixture
-def ctx(request: pytest.FixtureRequest, omni_stack: StackInfo, omni_platforms, omni_pool):
+def ctx(request: pytest.FixtureRequest, omni_stack: StackInfo, omni_ready, omni_platforms, omni_pool):
     """The scenario's context: its lease of agents and queues, and the wait scope of its steps."""
     from .scenario import ScenarioContext, ScenarioRecord
 
@@ -624,6 +686,7 @@ def customer(ctx):
 def _omni_scenario(request: pytest.FixtureRequest) -> None:
     """Every scenario of the suite gets its context at set-up, before its first step."""
     if scenario_of(request.node) is not None:
+        request.getfixturevalue("omni_ready")
         request.getfixturevalue("ctx")
 
 
