@@ -257,7 +257,9 @@ def print_verdict(outcome: Certification, stream: TextIO | None = None) -> None:
     judgement = outcome.judgement
     print("", file=out)
     if outcome.startup_error:
-        print("The connector was not ready, so no scenario ran:", file=out)
+        down = [v.id for v in verdicts.values() if v.verdict is Verdict.NOT_RUN]
+        print("Root cause: the connector was not ready, so no scenario ran"
+              + (f" (not run: {', '.join(down)})" if down else "") + ":", file=out)
         print(outcome.startup_error, file=out)
         print("", file=out)
     causes = group([r.to_json() for r in outcome.scenarios])

@@ -17,18 +17,20 @@ from typing import Any
 _PERSON = re.compile(r" \([A-Z][\w'.-]*(?: [A-Z][\w'.-]*)+\)")
 _IDS = re.compile(r"\b(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9A-Za-z]{15,18})\b")
 _NUMBERS = re.compile(r"\d+(?:\.\d+)?")
+EXCEPTION_PREFIX = re.compile(r"^(?:[a-z_]\w*\.)+[A-Z]\w*: ")  # "harness.waits.WaitTimeout: " before the message
 
 # What the connector was expected to do, by what the failed step waited for (first match wins).
 EXPECTED_CALLS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"genesys interaction|alert|offer|to be connected in", re.I),
      "raise the Genesys interaction for the routing request: POST /api/v2/conversations/chats on Genesys Cloud"),
     (re.compile(r"omni-channel status|userservicepresence|leave online", re.I),
-     "set the agent's Omni-Channel status: setServicePresenceStatus (console bridge) on Salesforce"),
+     "set the agent's Omni-Channel status: POST /omni-toolkit/v1/users/{userId}/setServicePresenceStatus (the "
+     "console's Omni-Channel toolkit) on Salesforce"),
     (re.compile(r"agentwork .*(opened|assigned)|console to show", re.I),
-     "create the agent's work item: POST /services/data/vNN.N/sobjects/AgentWork, then acceptAgentWork, on "
-     "Salesforce"),
+     "create the agent's work item: POST /services/data/vNN.N/sobjects/AgentWork, then "
+     "POST /omni-toolkit/v1/users/{userId}/acceptAgentWork, on Salesforce"),
     (re.compile(r"agentwork .*(closed|declined)|no longer show", re.I),
-     "close the agent's work item: closeAgentWork (console bridge) on Salesforce"),
+     "close the agent's work item: POST /omni-toolkit/v1/users/{userId}/closeAgentWork on Salesforce"),
     (re.compile(r"disconnected in|missed alert|to end", re.I),
      "disconnect the agent's leg: PATCH /api/v2/conversations/chats/{id}/participants/{id} on Genesys Cloud"),
     (re.compile(r"notification socket", re.I),
@@ -74,7 +76,7 @@ def expected_call(*texts: str) -> str | None:
 
 def _first_line(text: str) -> str:
     lines = (text or "").strip().splitlines()
-    return lines[0] if lines else ""
+    return EXCEPTION_PREFIX.sub("", lines[0], count=1) if lines else ""
 
 
 def group(scenarios: list[dict[str, Any]], startup_error: str | None = None,
@@ -106,5 +108,10 @@ def group(scenarios: list[dict[str, Any]], startup_error: str | None = None,
         for rid in s.get("requirements") or []:
             if rid not in cause.requirements:
                 cause.requirements.append(rid)
+    from .requirements import catalogue
+
+    order = list(catalogue())
+    for c in causes:
+        c.requirements.sort(key=lambda rid: order.index(rid) if rid in order else len(order))
     causes.sort(key=lambda c: (not c.readiness, -len(c.scenarios)))
     return causes
