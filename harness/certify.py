@@ -24,10 +24,11 @@ from typing import Any, TextIO
 
 import pytest
 
+from .connector import parse_command
 from .features import suite_module
-from .manifest import ManifestLookup
-from .results import Judgement, RequirementVerdict, Results, RunVerdict, ScenarioResult, Verdict
-from .selection import DECLARED, Selection
+from .manifest import ManifestLookup, resolve
+from .results import BANNERS, MARKS, Judgement, RequirementVerdict, Results, RunVerdict, ScenarioResult, Verdict
+from .selection import DECLARED, Selection, validate
 
 DEFAULT_WORKERS = 4
 DEFAULT_REPORT_DIR = "omni-harness-report"
@@ -83,7 +84,7 @@ class _Grab:
 
     @pytest.hookimpl(trylast=True)
     def pytest_configure(self, config: pytest.Config) -> None:
-        from .plugin import CONTROLLER
+        from .controller import CONTROLLER  # the run's machinery: loaded once a run starts
 
         self.controller = config.stash.get(CONTROLLER, None)
         if self.controller is not None and self.console is not None:
@@ -131,17 +132,12 @@ def pytest_args(*, connector: str | None, profile: str, timeout: float | None, k
 def check_manifest(connector: str | None, manifest: str | Path | None) -> ManifestLookup:
     """The manifest the run will use (raises ManifestError for a given one that is missing or invalid, and for an
     invalid one beside the connector)."""
-    from .connector import parse_command
-    from .manifest import resolve
-
     return resolve(parse_command(connector), manifest)
 
 
 def check_selection(lookup: ManifestLookup, profile: str, requirements: list[str] | None,
                     keyword: str | None) -> Selection:
     """The run's selection (raises SelectionError, one line, before anything starts)."""
-    from .selection import validate
-
     return validate(profile, requirements, keyword, lookup)
 
 
@@ -179,17 +175,15 @@ def certify(connector: str | None = None, profile: str = DECLARED, timeout: floa
     """Certifies a connector; `report_dir=None` writes no report (the run folder keeps connector.log).
 
     Raises ManifestError, SelectionError or ReportDirError, before anything starts, for a usage error."""
+    from .reports import CERTIFY_LOG, polish_junit, prepare_report_dir
+
     started = time.monotonic()
     lookup = check_manifest(connector, manifest)  # ManifestError: nothing has started yet
     check_selection(lookup, profile, requirements, keyword)  # SelectionError: nor here
     report = Path(report_dir).resolve() if report_dir else None
     if report is not None:
-        from .reports import prepare_report_dir
-
         prepare_report_dir(report, force)  # ReportDirError
     run_dir = Path(tempfile.mkdtemp(prefix="omni-harness-certify-"))
-    from .reports import CERTIFY_LOG
-
     log = None if verbose else (report or run_dir) / CERTIFY_LOG
     args = pytest_args(connector=connector, profile=profile, timeout=timeout, keyword=keyword, report_dir=report,
                        run_dir=run_dir, workers=workers, verbose=verbose, requirements=requirements,
@@ -233,8 +227,6 @@ def certify(connector: str | None = None, profile: str = DECLARED, timeout: floa
         shutil.rmtree(run_dir, ignore_errors=True)
     summary: dict[str, Any] = {}
     if report is not None:
-        from .reports import polish_junit
-
         polish_junit(report / "junit.xml")
     if report is not None and (report / "summary.json").exists():
         import json
@@ -248,8 +240,6 @@ def certify(connector: str | None = None, profile: str = DECLARED, timeout: floa
 
 def print_verdict(outcome: Certification, stream: TextIO | None = None) -> None:
     """Root causes first (each once), then the verdict per requirement and the run's verdict."""
-    from .plugin import MARKS
-    from .results import BANNERS
     from .rootcause import group
 
     out = stream or sys.stdout

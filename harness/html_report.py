@@ -13,6 +13,7 @@ from typing import Any
 
 from .journal import describe_what
 from .requirements import catalogue
+from .rootcause import EXCEPTION_PREFIX, group
 
 MAX_TIMELINE = 80  # rows of one failure's journal slice: the first HEAD_ROWS and the last ones
 HEAD_ROWS = 15
@@ -23,7 +24,6 @@ PLATFORMS = (("genesys", "Genesys Cloud"), ("salesforce", "Salesforce"))
 STATUS_LABEL = {"passed": "passed", "failed": "failed", "not run": "not run", "not declared": "not declared",
                 "not selected": "not selected", "not selected (required)": "not selected (required)"}
 READ_METHOD = re.compile(r"/(get[A-Z]\w*|query)$")
-EXCEPTION_PREFIX = re.compile(r"^(?:[a-z_]\w*\.)+[A-Z]\w*: ")  # "harness.waits.WaitTimeout: " before the message
 
 CSS = """
 :root { --pass: #1a7f37; --fail: #c62828; --muted: #6b7280; --line: #d0d7de; --soft: #f6f8fa; }
@@ -296,8 +296,6 @@ def _failure(index: int, scenario: dict[str, Any], entries: list[dict[str, Any]]
 
 def _causes(summary: dict[str, Any], scenarios: list[dict[str, Any]]) -> str:
     """Root causes first: what several scenarios failed on (or the readiness gap), once, with what it took down."""
-    from .rootcause import group
-
     not_ready = [r["id"] for r in summary.get("requirements") or [] if r.get("verdict") == "not run"]
     causes = [c for c in group(scenarios, summary.get("startupError"), not_ready) if c.shared]
     if not causes:

@@ -12,15 +12,36 @@ import json
 import shlex
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from . import __version__
+from .features import feature_files, features_root
+from .html_report import render
 from .journal import mentions
 from .manifest import SUITE_MEDIA, ManifestLookup
-from .results import Judgement, RequirementVerdict, RunVerdict, Verdict
+from .results import Judgement, RequirementVerdict, Results, RunVerdict, Verdict
+from .selection import Selection
+from .traceability import check
 
-if TYPE_CHECKING:
-    from .plugin import Controller
+
+class Run(Protocol):
+    """What the reports read of a finished run (the controller, as the reports see it)."""
+
+    command: list[str]  # how the connector was started
+    manifest: ManifestLookup
+    selection: Selection
+    results: Results
+    startup_error: str | None
+    timings: dict[str, float]
+    judgement: Judgement | None
+    stack: Any  # the running fakes (their journal), None when they never started
+
+    @property
+    def connector_given(self) -> bool: ...  # --connector was given (not the manifest's command)
+
+    def verdicts(self) -> dict[str, RequirementVerdict]: ...
+
+    def judge(self) -> Judgement: ...
 
 SCHEMA_VERSION = 1
 SCHEMA_FILE = "report.schema.json"
@@ -32,8 +53,6 @@ WARNING_BODY_CHARS = 2000  # the evidence of a warning keeps this much of each b
 
 
 def features_hash() -> str:
-    from .features import feature_files, features_root
-
     root = features_root()
     digest = hashlib.sha256()
     for path in feature_files():
@@ -75,13 +94,13 @@ def _connector(command: list[str], lookup: ManifestLookup | None) -> dict[str, A
     }
 
 
-def _notes(controller: Controller, verdicts: dict[str, RequirementVerdict], lookup: ManifestLookup | None,
+def _notes(controller: Run, verdicts: dict[str, RequirementVerdict], lookup: ManifestLookup | None,
            command: list[str]) -> list[str]:
     notes = []
     if lookup is not None:
         notes.append(lookup.note)
         m = lookup.manifest
-        if m is not None and m.command and controller.config.getoption("omni_connector", None) and \
+        if m is not None and m.command and controller.connector_given and \
                 shlex.split(m.command)[1:] != command[1:]:
             notes.append(f"The connector was started as `{shlex.join(command)}`, not as its manifest's command "
                          f"`{m.command}`.")
@@ -112,8 +131,6 @@ def _verdict_notes(judgement: Judgement) -> list[str]:
 
 
 def _traceability() -> dict[str, Any]:
-    from .traceability import check
-
     try:
         result = check()
     except Exception as exc:  # the report must still be written; the problem is said in it
@@ -121,14 +138,11 @@ def _traceability() -> dict[str, Any]:
     return {"ok": result.ok, "problems": result.problems}
 
 
-def summary(controller: Controller, scenarios: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def summary(controller: Run, scenarios: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """summary.json without its warnings (they need the journal): see contracts/report.schema.json."""
-    from .plugin import connector_argv
-
-    config = controller.config
     verdicts = controller.verdicts()
     lookup = controller.manifest
-    command = connector_argv(config)
+    command = controller.command
     judgement = controller.judgement or controller.judge()
     measurements: dict[str, dict[str, Any]] = {}
     for s in scenarios or []:
@@ -282,10 +296,8 @@ def clear_artefacts(directory: Path) -> None:
             pass
 
 
-def write_run_reports(controller: Controller, directory: Path) -> dict[str, Any]:
+def write_run_reports(controller: Run, directory: Path) -> dict[str, Any]:
     """Writes summary.json, scenarios.json, journal.ndjson and report.html; answers the summary."""
-    from .html_report import render
-
     directory.mkdir(parents=True, exist_ok=True)
     scenarios = [r.to_json() for r in controller.results.scenarios.values()]
     entries = [e.to_json() for e in controller.stack.world.journal.since(0)] if controller.stack is not None else []

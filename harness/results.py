@@ -27,6 +27,10 @@ class Verdict(StrEnum):
 
 NOT_DECLARED_PROPERTY = "not_declared"
 NOT_RUN_PROPERTY = "not_run"  # why a scenario was not run (the connector never became ready)
+# Carried from the xdist workers to the controller in a report's user properties, not meant for junit.xml.
+BDD_REPORT = "omni_bdd_report"  # pytest-bdd's step report (cucumber.json)
+RECORD = "omni_record"  # the scenario's record (agents, journal window, clean-up, measurements)
+INTERNAL_PROPERTIES = (BDD_REPORT, RECORD)
 
 
 class RunVerdict(StrEnum):
@@ -40,6 +44,9 @@ class RunVerdict(StrEnum):
     NOTHING = "nothing certified"  # the selection held only requirements the connector does not declare
 
 
+MARKS = {Verdict.PASSED: "PASS", Verdict.FAILED: "FAIL", Verdict.NOT_RUN: "----", Verdict.NOT_DECLARED: "n/d "}
+OUTCOME_MARKS = {Outcome.PASSED: "PASS", Outcome.FAILED: "FAIL", Outcome.ERROR: "ERR ", Outcome.SKIPPED: "SKIP",
+                 Outcome.NOT_DECLARED: "n/d "}
 BANNERS = {RunVerdict.CERTIFIED: "CERTIFIED", RunVerdict.PASSED_FOR_THE_SELECTION: "PASSED FOR THE SELECTION",
            RunVerdict.NOT_CERTIFIED: "NOT CERTIFIED", RunVerdict.NOT_READY: "NOT CERTIFIED: THE CONNECTOR WAS NOT READY",
            RunVerdict.INTERRUPTED: "INTERRUPTED", RunVerdict.NOTHING: "NOTHING CERTIFIED"}
@@ -132,8 +139,8 @@ class Results:
             self.scenarios[report.nodeid] = result
         result.duration += float(getattr(report, "duration", 0.0) or 0.0)
         result.worker = _worker(report) or result.worker
-        if "omni_record" in props:
-            result.record = json.loads(props["omni_record"])
+        if RECORD in props:
+            result.record = json.loads(props[RECORD])
         if "failed_step" in props and not result.failed_step:
             result.failed_step = props["failed_step"]
             result.expectation = props.get("failed_expectation", "")

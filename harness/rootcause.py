@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from .requirements import catalogue
+
 # An agent's label "Alice (Megan Chang)", record ids, chat labels: what differs between two scenarios'
 # otherwise identical expectations.
 _PERSON = re.compile(r" \([A-Z][\w'.-]*(?: [A-Z][\w'.-]*)+\)")
@@ -108,8 +110,6 @@ def group(scenarios: list[dict[str, Any]], startup_error: str | None = None,
         for rid in s.get("requirements") or []:
             if rid not in cause.requirements:
                 cause.requirements.append(rid)
-    from .requirements import catalogue
-
     order = list(catalogue())
     for c in causes:
         c.requirements.sort(key=lambda rid: order.index(rid) if rid in order else len(order))

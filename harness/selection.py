@@ -12,9 +12,17 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
+import pytest
+from _pytest.mark.expression import Expression
+from pytest_bdd.scenario import make_python_name, scenario_wrapper_template_registry
+
+from .features import features_root
 from .manifest import ManifestLookup
 from .requirements import PROFILE_SELECTION, REQUIREMENT_TAG, Profile, Requirement, catalogue
+from .results import NOT_DECLARED_PROPERTY
+from .traceability import scenarios_in
 
 DECLARED = "declared"  # --profile default: what the connector's manifest declares
 PROFILE_CHOICES = (DECLARED, *PROFILE_SELECTION)
@@ -35,8 +43,6 @@ class ScenarioKeys:
     keywords: tuple[str, ...]
 
     def matches(self, keyword: str) -> bool:
-        from _pytest.mark.expression import Expression
-
         names = [k.lower() for k in self.keywords]
         return Expression.compile(keyword).evaluate(lambda sub: any(sub.lower() in n for n in names))
 
@@ -74,11 +80,6 @@ def profiles_for(profile: str, lookup: ManifestLookup | None) -> tuple[Profile, 
 @cache
 def scenario_keys() -> tuple[ScenarioKeys, ...]:
     """Every scenario of the installed feature files with what `-k` can match on it."""
-    from pytest_bdd.scenario import make_python_name
-
-    from .features import features_root
-    from .traceability import scenarios_in
-
     out = []
     for s in scenarios_in(features_root()):
         ids = tuple(sorted(s.requirements))
@@ -116,8 +117,6 @@ def validate(profile: str, requirements: list[str] | None, keyword: str | None,
     chosen = [s for s in scenario_keys() if s.profile in {p.value for p in profiles}
               and (not ids or set(ids) & set(s.requirements))]
     if keyword:
-        from _pytest.mark.expression import Expression
-
         try:
             Expression.compile(keyword)
         except SyntaxError as exc:
@@ -161,3 +160,62 @@ def selected_ids(selection: Selection) -> list[str]:
             continue
         ids.update(r for r in s.requirements if not selection.requirements or r in selection.requirements)
     return [rid for rid in catalogue() if rid in ids]
+
+
+# -- the collected scenarios -------------------------------------------------------------------------------
+def scenario_of(item: pytest.Item) -> Any:
+    """The pytest-bdd scenario an item runs (None for any other test)."""
+    obj = getattr(item, "obj", None)
+    return scenario_wrapper_template_registry.get(obj) if obj is not None else None
+
+
+def item_requirements(item: pytest.Item) -> list[str]:
+    return [m.args[0] for m in item.iter_markers("requirement") if m.args]
+
+
+def item_profile(item: pytest.Item) -> str | None:
+    marks = [m.args[0] for m in item.iter_markers("profile") if m.args]
+    return marks[0] if marks else None
+
+
+def not_declared_reason(lookup: ManifestLookup, requirements: list[str]) -> str | None:
+    """Why a scenario of these requirements is not run for this connector (None: it is declared)."""
+    cat = catalogue()
+    known = [cat[r] for r in requirements if r in cat]
+    if lookup.manifest is None or not known or any(lookup.declares(r) for r in known):
+        return None
+    m = lookup.manifest
+    return (f"not declared: {', '.join(r.id for r in known)} ({known[0].profile}) is outside what {m.name} "
+            f"{m.version} declares (profiles {', '.join(map(str, m.profiles))}; media {', '.join(m.media)})")
+
+
+def select_items(items: list[pytest.Item], selection: Selection,
+                 lookup: ManifestLookup) -> tuple[list[pytest.Item], list[pytest.Item]]:
+    """(kept, deselected): the scenarios of the selected profiles and ids, labelled for the reports, run-alone
+    ones first; those the connector does not declare are kept but skipped "not declared" before their fixtures
+    (no lease, no step), so they are reported and never passed. pytest's own `-k` is applied after this."""
+    wanted = {p.value for p in selection.profiles}
+    only = set(selection.requirements)
+    keep, drop = [], []
+    for item in items:
+        template = scenario_of(item)
+        if template is None:
+            keep.append(item)
+            continue
+        ids = item_requirements(item)
+        profile = item_profile(item)
+        if profile not in wanted or (only and not only & set(ids)):
+            drop.append(item)
+            continue
+        # `-k "PRES-1 or XFER-2"` selects by requirement id.
+        item.extra_keyword_matches.update(ids)
+        item.user_properties += [("requirements", ",".join(ids)), ("profile", profile or ""),
+                                 ("scenario", template.name), ("feature", template.feature.name)]
+        reason = not_declared_reason(lookup, ids)
+        if reason:
+            item.add_marker(pytest.mark.skip(reason=reason))
+            item.user_properties.append((NOT_DECLARED_PROPERTY, reason))
+        keep.append(item)
+    # Run-alone scenarios first: at the start nothing else is running yet, so they wait for nobody.
+    keep.sort(key=lambda item: item.get_closest_marker("exclusive") is None)
+    return keep, drop
