@@ -296,7 +296,9 @@ class Controller:
             reason = f"not run: the run was interrupted ({self.interrupted_by}) before its scenarios"
         else:
             reason = "not run"
-        return complete(self.results.verdicts(), self.selected, reason)
+        cat = catalogue()
+        undeclared = frozenset(rid for rid in self.selected if not self.manifest.declares(cat[rid]))
+        return complete(self.results.verdicts(), self.selected, reason, undeclared)
 
     def judge(self) -> Judgement:
         """The run's verdict: CERTIFIED only when every requirement certification needs ran and passed."""

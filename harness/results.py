@@ -188,17 +188,20 @@ class Results:
         return certified(self.verdicts())
 
 
-def complete(verdicts: dict[str, RequirementVerdict], selected: list[str], reason: str) -> dict[str, RequirementVerdict]:
-    """The verdicts with every selected requirement that no scenario reported on added as "not run" (`reason`),
-    in catalogue order."""
+def complete(verdicts: dict[str, RequirementVerdict], selected: list[str], reason: str,
+             undeclared: frozenset[str] = frozenset()) -> dict[str, RequirementVerdict]:
+    """The verdicts with every selected requirement that no scenario reported on added: "not declared" when the
+    connector does not declare it, else "not run" (`reason`); in catalogue order."""
     cat = catalogue()
     out = dict(verdicts)
     for rid in selected:
         if rid not in out:
             req = cat.get(rid)
-            out[rid] = RequirementVerdict(rid, Verdict.NOT_RUN, [], req.statement if req else "",
+            verdict = Verdict.NOT_DECLARED if rid in undeclared else Verdict.NOT_RUN
+            out[rid] = RequirementVerdict(rid, verdict, [], req.statement if req else "",
                                           profile=str(req.profile) if req else "", source=req.source if req else "",
-                                          required=req.required if req else True, reason=reason)
+                                          required=req.required if req else True,
+                                          reason="" if rid in undeclared else reason)
     order = list(cat)
     return dict(sorted(out.items(), key=lambda kv: (order.index(kv[0]) if kv[0] in order else 999, kv[0])))
 

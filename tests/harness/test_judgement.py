@@ -39,6 +39,8 @@ def test_requirements_no_scenario_reported_on_are_not_run_with_the_reason():
     assert list(done) == ["PRES-1", "PICK-2"]  # catalogue order
     assert done["PRES-1"].verdict is Verdict.NOT_RUN and done["PRES-1"].reason == "not run: interrupted"
     assert done["PICK-2"].verdict is Verdict.PASSED
+    outside = complete({}, ["PRES-1", "RES-1"], "not run: interrupted", frozenset({"RES-1"}))
+    assert outside["RES-1"].verdict is Verdict.NOT_DECLARED and not outside["RES-1"].reason
 
 
 def failed(nodeid: str, rid: str, step: str, who: str, outcome: str = "failed") -> dict:
