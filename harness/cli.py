@@ -44,20 +44,36 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 def _cmd_certify(args: argparse.Namespace) -> int:
     from .certify import EXIT_USAGE, certify, print_verdict
     from .manifest import ManifestError
+    from .reports import ReportDirError
+    from .selection import SelectionError
 
-    def interrupted(*_):
-        raise KeyboardInterrupt  # pytest then ends the session: the connector and the fakes are stopped
-
-    signal.signal(signal.SIGTERM, interrupted)
     try:
         outcome = certify(connector=args.connector, profile=args.profile, timeout=args.timeout, keyword=args.keyword,
                           report_dir=args.report_dir, workers=args.workers, verbose=args.verbose,
-                          requirements=args.requirements, manifest=args.manifest)
-    except ManifestError as exc:
+                          requirements=args.requirements, manifest=args.manifest, ready_timeout=args.ready_timeout,
+                          force=args.force)
+    except (ManifestError, SelectionError, ReportDirError) as exc:
         print(f"omni-harness: {exc}", file=sys.stderr)
         return EXIT_USAGE
     print_verdict(outcome)
     return outcome.exit_code
+
+
+def _cmd_requirements(args: argparse.Namespace) -> int:
+    import json
+
+    from .requirements import catalogue
+
+    reqs = list(catalogue().values())
+    if args.json:
+        print(json.dumps([r.to_json() for r in reqs], indent=2))
+        return 0
+    width = max(len(r.id) for r in reqs)
+    for r in reqs:
+        required = "" if r.required else "  (not required)"
+        print(f"{r.id:<{width}}  {r.profile.value:<10}  {r.statement}{required}")
+        print(f"{'':<{width}}  {'':<10}  source: {r.source}")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -76,31 +92,46 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workdir", help="folder for generated files (CA, sync settings); default a temp folder")
     serve.set_defaults(func=_cmd_serve)
 
-    from .certify import DEFAULT_REPORT_DIR, default_workers
+    from .certify import DEFAULT_REPORT_DIR, EXIT_HELP, default_workers
+    from .connector import DEFAULT_READY_TIMEOUT, readiness_rule
+    from .selection import DECLARED, PROFILE_CHOICES
 
     cert = sub.add_parser("certify", help="certify a connector: run the features against it and print the verdict",
+                          formatter_class=argparse.RawDescriptionHelpFormatter,
                           description="Starts both fakes (TLS, ephemeral ports) and the connector, runs every "
-                                      "selected scenario, prints the verdict per requirement. Exit status 0 only "
-                                      "if every selected requirement passes.")
+                                      "selected scenario, prints the verdict per requirement. CERTIFIED (exit 0) "
+                                      "only when every required requirement of the profiles the connector declares "
+                                      "ran and passed.",
+                          epilog=EXIT_HELP + "\n\nreadiness (before any scenario starts): " + readiness_rule())
     cert.add_argument("--connector", metavar="CMD",
                       help="command that starts the connector (default: the command of --manifest, else the bundled "
                            "reference connector)")
     cert.add_argument("--manifest", metavar="PATH",
                       help="the connector's manifest: name, version, command, profiles, media (default: connector.yaml "
                            "beside the connector); requirements it does not declare are reported \"not declared\"")
-    cert.add_argument("--profile", choices=["core", "extended", "all"], default="extended",
-                      help="core, extended (core + extended; default) or all (+ resilience)")
+    cert.add_argument("--profile", choices=list(PROFILE_CHOICES), default=DECLARED,
+                      help="declared (the profiles the connector's manifest declares; extended without one; "
+                           "default), core, extended (core + extended) or all (+ resilience, scale); less than "
+                           "declared can only pass for the selection")
     cert.add_argument("--timeout", type=float, metavar="S", help="seconds each step waits (default 10)")
     cert.add_argument("-k", dest="keyword", metavar="EXPR", help="only scenarios matching this pytest -k expression")
     cert.add_argument("-r", "--requirement", dest="requirements", action="append", metavar="ID",
                       help="only the scenarios of this requirement (repeatable; e.g. -r PICK-2 -r END-3)")
+    cert.add_argument("--ready-timeout", type=float, metavar="S", default=DEFAULT_READY_TIMEOUT,
+                      help=f"seconds the connector gets to become ready (default {DEFAULT_READY_TIMEOUT:g})")
     cert.add_argument("--report-dir", metavar="DIR", default=DEFAULT_REPORT_DIR,
-                      help="write junit.xml, cucumber.json, summary.json, report.html, journal.ndjson, connector.log "
-                           f"and scenarios.json here (default ./{DEFAULT_REPORT_DIR}/)")
+                      help="write junit.xml, cucumber.json, summary.json, report.html, journal.ndjson, connector.log, "
+                           f"scenarios.json and certify.log (pytest's own output) here (default "
+                           f"./{DEFAULT_REPORT_DIR}/); an earlier run's report there is replaced")
+    cert.add_argument("--force", action="store_true",
+                      help="write the report into a folder that holds other files too (they are left alone)")
     cert.add_argument("--workers", type=int, default=default_workers(), metavar="N",
                       help="scenarios run in parallel by N pytest-xdist workers (1 = in this process)")
     cert.add_argument("-v", "--verbose", action="store_true", help="pytest's verbose output as well")
     cert.set_defaults(func=_cmd_certify)
+    reqs = sub.add_parser("requirements", help="list every requirement id with its profile, statement and source")
+    reqs.add_argument("--json", action="store_true", help="as JSON")
+    reqs.set_defaults(func=_cmd_requirements)
     return parser
 
 

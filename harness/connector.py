@@ -44,17 +44,44 @@ def _event(entry: dict[str, Any], source: str, type_: str) -> bool:
     return entry.get("kind") == "event" and entry.get("source") == source and entry.get("type") == type_
 
 
-READINESS_SIGNALS: tuple[ReadinessSignal, ...] = (
+GENESYS_SIGNALS: tuple[ReadinessSignal, ...] = (
     ReadinessSignal(
-        "a Genesys notification channel with subscribed topics (journal event notifications.subscriptions)",
+        "a Genesys notification channel with subscribed topics (POST /api/v2/notifications/channels, then PUT "
+        ".../subscriptions on Genesys Cloud; journal event notifications.subscriptions)",
         lambda e: _event(e, "genesys", "notifications.subscriptions") and bool(e.get("data", {}).get("topics"))),
     ReadinessSignal(
-        "an open Genesys notification socket (journal event notifications.socket, action opened)",
+        "an open Genesys notification socket (the channel's connectUri opened on Genesys Cloud; journal event "
+        "notifications.socket, action opened)",
         lambda e: _event(e, "genesys", "notifications.socket") and e.get("data", {}).get("action") == "opened"),
-    ReadinessSignal(
-        "a Salesforce streaming subscription (journal event streaming.client, action subscribe)",
-        lambda e: _event(e, "salesforce", "streaming.client") and e.get("data", {}).get("action") == "subscribe"),
 )
+STREAMING_SIGNAL = ReadinessSignal(
+    "a Salesforce Streaming API subscription (/cometd handshake, then /meta/subscribe on Salesforce; journal event "
+    "streaming.client, action subscribe)",
+    lambda e: _event(e, "salesforce", "streaming.client") and e.get("data", {}).get("action") == "subscribe")
+READINESS_SIGNALS: tuple[ReadinessSignal, ...] = (*GENESYS_SIGNALS, STREAMING_SIGNAL)
+
+# The requirements a connector can meet without hearing from Salesforce: each is a change made in the client
+# (Going On Queue, leaving it) or a chat the connector must leave alone. Every other one starts from, or waits
+# for, something that happens in Salesforce first (a PendingServiceRouting to route, an AgentWork accepted,
+# declined or closed in the console, a transfer), which a connector learns through a Streaming API
+# subscription.
+WITHOUT_STREAMING = frozenset({"PRES-1", "PRES-2", "ROUTE-2"})
+
+
+def readiness_signals(requirements: Iterable[str] | None = None) -> tuple[ReadinessSignal, ...]:
+    """What both fakes must have seen before the scenarios of these requirements (None: of every one) start:
+    the Genesys notification channel and socket always, a Salesforce streaming subscription only when one of
+    them needs it."""
+    ids = None if requirements is None else set(requirements)
+    if ids is not None and ids <= WITHOUT_STREAMING:
+        return GENESYS_SIGNALS
+    return READINESS_SIGNALS
+
+
+def readiness_rule() -> str:
+    """The readiness rule in words, for `certify --help` and the README."""
+    return ("ready = " + "; ".join(s.name.split(" (")[0] for s in GENESYS_SIGNALS) + "; and, unless every "
+            f"requirement run is one of {', '.join(sorted(WITHOUT_STREAMING))}, {STREAMING_SIGNAL.name.split(' (')[0]}")
 
 
 class ConnectorNotReady(RuntimeError):
@@ -166,7 +193,8 @@ class ConnectorProcess:
 
     # -- readiness -----------------------------------------------------------------------------------
     def wait_ready(self, control: Any, since_seq: int, timeout: float = DEFAULT_READY_TIMEOUT,
-                   signals: Iterable[ReadinessSignal] = READINESS_SIGNALS) -> float:
+                   signals: Iterable[ReadinessSignal] = READINESS_SIGNALS,
+                   cancelled: Callable[[], bool] | None = None) -> float:
         """Wait until every readiness signal appears in the journal after `since_seq`; answers the seconds taken.
 
         The feed is long-polled; a connector that exits is reported at once with the tail of its log.
@@ -180,6 +208,9 @@ class ConnectorProcess:
                 missing = [s for s in missing if not s.matches(entry)]
             if not missing:
                 return time.monotonic() - started
+            if cancelled is not None and cancelled():
+                raise ConnectorNotReady(f"The run was interrupted after {time.monotonic() - started:.1f} s, before "
+                                        "the connector was ready.")
             code = self.returncode
             if code is not None:
                 raise ConnectorNotReady(self._not_ready_message(missing, time.monotonic() - started, exited=code))

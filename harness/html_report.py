@@ -13,6 +13,7 @@ from typing import Any
 
 from .journal import describe_what
 from .requirements import catalogue
+from .rootcause import EXCEPTION_PREFIX, group
 
 MAX_TIMELINE = 80  # rows of one failure's journal slice: the first HEAD_ROWS and the last ones
 HEAD_ROWS = 15
@@ -21,9 +22,8 @@ MAX_WARNINGS = 200
 MAX_BODY = 400
 PLATFORMS = (("genesys", "Genesys Cloud"), ("salesforce", "Salesforce"))
 STATUS_LABEL = {"passed": "passed", "failed": "failed", "not run": "not run", "not declared": "not declared",
-                "not selected": "not selected"}
+                "not selected": "not selected", "not selected (required)": "not selected (required)"}
 READ_METHOD = re.compile(r"/(get[A-Z]\w*|query)$")
-EXCEPTION_PREFIX = re.compile(r"^(?:[a-z_]\w*\.)+[A-Z]\w*: ")  # "harness.waits.WaitTimeout: " before the message
 
 CSS = """
 :root { --pass: #1a7f37; --fail: #c62828; --muted: #6b7280; --line: #d0d7de; --soft: #f6f8fa; }
@@ -40,10 +40,13 @@ pre { white-space: pre-wrap; word-break: break-word; background: var(--soft); pa
       border: 1px solid var(--line); }
 .verdict { display: inline-block; padding: 6px 14px; font-size: 18px; font-weight: 700; color: #fff;
            border-radius: 4px; margin: 8px 0; }
-.verdict.passed { background: var(--pass); } .verdict.failed { background: var(--fail); }
+.verdict.certified { background: var(--pass); } .verdict.not-certified, .verdict.not-ready { background: var(--fail); }
+.verdict.passed-for-the-selection, .verdict.interrupted, .verdict.nothing-certified { background: #9a6700; }
+.cause { border: 1px solid var(--line); border-left: 4px solid var(--fail); padding: 8px 12px; margin: 10px 0; }
 .status { font-weight: 600; white-space: nowrap; }
 .status.passed { color: var(--pass); } .status.failed { color: var(--fail); }
 .status.not-run, .status.not-declared, .status.not-selected { color: var(--muted); }
+.status.not-selected-required { color: #9a6700; }
 tr.not-selected td, tr.not-declared td { color: var(--muted); }
 .meta td:first-child { width: 200px; color: var(--muted); }
 .quote { color: var(--muted); font-style: italic; display: block; }
@@ -74,7 +77,7 @@ def _e(value: Any) -> str:
 
 
 def _status_class(status: str) -> str:
-    return status.replace(" ", "-")
+    return re.sub(r"[^a-z0-9]+", "-", status.lower()).strip("-")
 
 
 def _seconds(value: Any) -> str:
@@ -84,8 +87,39 @@ def _seconds(value: Any) -> str:
         return ""
 
 
+BANNERS = {"certified": "CERTIFIED", "passed for the selection": "PASSED FOR THE SELECTION",
+           "not certified": "NOT CERTIFIED", "not ready": "NOT CERTIFIED: THE CONNECTOR WAS NOT READY",
+           "interrupted": "INTERRUPTED", "nothing certified": "NOTHING CERTIFIED"}
+
+
+def banner(summary: dict[str, Any]) -> str:
+    verdict = str(summary.get("verdict", "not certified"))
+    word = BANNERS.get(verdict, verdict.upper())
+    if verdict == "interrupted" and summary.get("interruptedBy"):
+        word += f" by {summary['interruptedBy']}"
+    return word
+
+
+def _verdict_line(summary: dict[str, Any]) -> str:
+    """What the banner rests on, in one sentence."""
+    verdict = summary.get("verdict")
+    missing = ", ".join(summary.get("requiredNotRun") or [])
+    if verdict == "certified":
+        return "Every requirement certification needs for what the connector declares ran and passed."
+    if verdict == "passed for the selection":
+        return (f"Every requirement run passed, but the selection left out {missing}, which certification needs: "
+                "this is not a certification.")
+    if verdict == "interrupted":
+        return "The run was stopped part-way" + (f"; never ran: {missing}." if missing else ".")
+    if verdict == "not ready":
+        return "The connector never became ready, so no scenario ran: every requirement is not run, none failed."
+    if verdict == "nothing certified":
+        return "Nothing selected is declared by the connector."
+    return "A requirement that counts failed."
+
+
 def _header(summary: dict[str, Any]) -> str:
-    verdict = summary.get("verdict", "failed")
+    verdict = str(summary.get("verdict", "not certified"))
     connector = summary.get("connector") or {}
     manifest = connector.get("manifest") or {}
     counts = summary.get("counts") or {}
@@ -111,12 +145,12 @@ def _header(summary: dict[str, Any]) -> str:
                     f"<code>{_e(str(summary.get('featuresHash', ''))[:16])}</code>"),
         ("Generated", _e(summary.get("generatedAt"))),
     ]
-    word = "CERTIFIED" if verdict == "passed" else "NOT CERTIFIED"
     out = [f"<h1>Connector certification: {_e(who)}</h1>",
-           f'<div class="verdict {_e(verdict)}">{word}</div>',
+           f'<div class="verdict {_e(_status_class(verdict))}">{_e(banner(summary))}</div>',
+           f"<p>{_e(_verdict_line(summary))}</p>",
            '<table class="meta">' + "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in rows) + "</table>"]
     if summary.get("startupError"):
-        out.append("<h2>The connector could not be certified</h2><pre>" + _e(summary["startupError"]) + "</pre>")
+        out.append("<h2>The connector was not ready</h2><pre>" + _e(summary["startupError"]) + "</pre>")
     notes = summary.get("notes") or []
     trace = summary.get("traceability") or {}
     if not trace.get("ok", True):
@@ -146,6 +180,8 @@ def _requirements(summary: dict[str, Any], anchors: dict[str, str]) -> str:
         req = cat.get(rid)
         v = verdicts.get(rid)
         status = v["verdict"] if v else "not selected"
+        if not v and rid in (summary.get("requiredNotRun") or []):
+            status = "not selected (required)"
         statement = (v or {}).get("statement") or (req.statement if req else "")
         source = req.source if req else (v or {}).get("source", "")
         quote = f'<q class="quote">{_e(req.quote)}</q>' if req is not None and req.quote else ""
@@ -160,7 +196,8 @@ def _requirements(summary: dict[str, Any], anchors: dict[str, str]) -> str:
             f"<td>{_e(statement)}{required}{extra}</td><td>{_e(source)}{quote}</td>"
             f"<td>{_e(req.profile if req else (v or {}).get('profile', ''))}</td>"
             f'<td><span class="status {_status_class(status)}">{_e(STATUS_LABEL.get(status, status))}</span></td>'
-            f"<td>{_seconds(v['duration']) if v else ''}</td><td class=small>{'<br>'.join(scenarios)}</td></tr>")
+            f"<td>{_seconds(v['duration']) if v else ''}</td><td class=small>{'<br>'.join(scenarios)}"
+            f"{'<br>' + _e(v['reason']) if v and v.get('reason') else ''}</td></tr>")
     return ("<h2>Requirements</h2><table class=requirements><thead><tr><th>Id</th><th>Statement</th><th>Source "
             "(seed article)</th><th>Profile</th><th>Status</th><th>Duration</th><th>Scenarios</th></tr></thead>"
             "<tbody>" + "".join(rows) + "</tbody></table>")
@@ -257,6 +294,28 @@ def _failure(index: int, scenario: dict[str, Any], entries: list[dict[str, Any]]
     return "\n".join(parts)
 
 
+def _causes(summary: dict[str, Any], scenarios: list[dict[str, Any]]) -> str:
+    """Root causes first: what several scenarios failed on (or the readiness gap), once, with what it took down."""
+    not_ready = [r["id"] for r in summary.get("requirements") or [] if r.get("verdict") == "not run"]
+    causes = [c for c in group(scenarios, summary.get("startupError"), not_ready) if c.shared]
+    if not causes:
+        return ""
+    blocks = []
+    for c in causes:
+        what = ("The connector was never ready" if c.readiness
+                else f"{len(c.scenarios)} scenarios stopped at <strong>{_e(c.step)}</strong>")
+        facts = [("Took down", f"<span class=mono>{_e(', '.join(c.requirements))}</span>")]
+        if c.message:
+            facts.append(("Seen", _e(c.message)))
+        if c.call:
+            facts.append(("Expected call" if not c.readiness else "Missing", _e(c.call)))
+        if c.scenarios:
+            facts.append(("Scenarios", "<br>".join(_e(n) for n in c.scenarios)))
+        blocks.append(f"<section class=cause><h3>{what}</h3><dl class=facts>"
+                      + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts) + "</dl></section>")
+    return f"<h2>Root causes ({len(causes)})</h2>" + "\n".join(blocks)
+
+
 def _failures(failed: list[dict[str, Any]], entries: list[dict[str, Any]]) -> str:
     if not failed:
         return "<h2>Failures</h2><p>None.</p>"
@@ -274,17 +333,24 @@ def _body(value: Any) -> str:
 
 
 def _warnings(summary: dict[str, Any], names: dict[str, str], titles: dict[str, str]) -> str:
-    warnings = summary.get("warnings") or []
     head = ("<h2>Warnings: requests of the connector a platform refused</h2><p class=small>A connector that only "
             "passes because a platform refused its mistake (a duplicate work item, a forbidden transfer) shows here. "
-            "An injected fault (resilience scenarios) is marked.</p>")
+            "Refusals a scenario injected on purpose are listed apart, below.</p>")
+    injected = ("<h2>Injected refusals: answers to fault rules the scenarios added</h2><p class=small>Each names "
+                "the rule that answered it or caused it (a 429 it answered, the 401 of a token it expired); they are "
+                "the resilience scenarios' evidence, not warnings.</p>")
+    return (_refusals(head, summary.get("warnings") or [], names, titles) + "\n"
+            + _refusals(injected, summary.get("injectedRefusals") or [], names, titles))
+
+
+def _refusals(head: str, warnings: list[dict[str, Any]], names: dict[str, str], titles: dict[str, str]) -> str:
     if not warnings:
         return head + "<p>None.</p>"
     rows = []
     for w in warnings[:MAX_WARNINGS]:
         flags = []
         if w.get("injectedFault"):
-            flags.append("injected fault")
+            flags.append(f"injected fault {w['injectedFault']}")
         if w.get("duringCleanup"):
             flags.append("during clean-up")
         rows.append(f"<tr><td class=mono>#{_e(w.get('seq'))}</td><td>{_e(str(w.get('time', ''))[11:23])}</td>"
@@ -309,7 +375,7 @@ def render(summary: dict[str, Any], scenarios: list[dict[str, Any]], entries: li
         names.update((s.get("record") or {}).get("names") or {})
     connector = summary.get("connector") or {}
     title = " ".join(x for x in (connector.get("name"), connector.get("version")) if x) or "connector"
-    word = "certified" if summary.get("verdict") == "passed" else "not certified"
+    word = banner(summary).lower()
     return "\n".join([
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -317,6 +383,7 @@ def render(summary: dict[str, Any], scenarios: list[dict[str, Any]], entries: li
         f"<title>omni-harness: {_e(title)} {word}</title>",
         f"<style>{CSS}</style></head><body>",
         _header(summary),
+        _causes(summary, scenarios),
         _requirements(summary, anchors),
         _failures(failed, entries),
         _warnings(summary, names, {s.get("nodeid", ""): s.get("name", "") for s in scenarios}),

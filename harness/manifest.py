@@ -26,6 +26,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from .connector import parse_command
 from .requirements import Profile, Requirement
 
 MANIFEST_FILE = "connector.yaml"
@@ -210,3 +211,13 @@ def resolve(argv: list[str], given: str | Path | None = None, cwd: str | Path | 
     if given:
         return ManifestLookup(ManifestOrigin.GIVEN, load(given), (str(Path(given).resolve()),))
     return find(argv, cwd)
+
+
+def connector_argv(explicit: str | list[str] | None, lookup: ManifestLookup) -> list[str]:
+    """The command that starts the connector: `--connector`, else the command of a manifest given with
+    `--manifest`, else the bundled reference connector."""
+    if explicit:
+        return parse_command(explicit)
+    if lookup.origin is ManifestOrigin.GIVEN and lookup.manifest is not None and lookup.manifest.command:
+        return lookup.manifest.argv()
+    return parse_command(None)

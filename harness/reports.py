@@ -12,28 +12,47 @@ import json
 import shlex
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from . import __version__
+from .features import feature_files, features_root
+from .html_report import render
 from .journal import mentions
 from .manifest import SUITE_MEDIA, ManifestLookup
-from .requirements import selected_profiles
-from .results import RequirementVerdict, Verdict, certified
+from .results import Judgement, RequirementVerdict, Results, RunVerdict, Verdict
+from .selection import Selection
+from .traceability import check
 
-if TYPE_CHECKING:
-    from .plugin import Controller
+
+class Run(Protocol):
+    """What the reports read of a finished run (the controller, as the reports see it)."""
+
+    command: list[str]  # how the connector was started
+    manifest: ManifestLookup
+    selection: Selection
+    results: Results
+    startup_error: str | None
+    timings: dict[str, float]
+    judgement: Judgement | None
+    stack: Any  # the running fakes (their journal), None when they never started
+
+    @property
+    def connector_given(self) -> bool: ...  # --connector was given (not the manifest's command)
+
+    def verdicts(self) -> dict[str, RequirementVerdict]: ...
+
+    def judge(self) -> Judgement: ...
 
 SCHEMA_VERSION = 1
 SCHEMA_FILE = "report.schema.json"
-JUNIT, CUCUMBER, SUMMARY, HTML, JOURNAL, CONNECTOR_LOG, SCENARIOS = (
-    "junit.xml", "cucumber.json", "summary.json", "report.html", "journal.ndjson", "connector.log", "scenarios.json")
-ARTEFACTS = (JUNIT, CUCUMBER, SUMMARY, HTML, JOURNAL, CONNECTOR_LOG, SCENARIOS)
+JUNIT, CUCUMBER, SUMMARY, HTML, JOURNAL, CONNECTOR_LOG, SCENARIOS, CERTIFY_LOG = (
+    "junit.xml", "cucumber.json", "summary.json", "report.html", "journal.ndjson", "connector.log", "scenarios.json",
+    "certify.log")
+ARTEFACTS = (JUNIT, CUCUMBER, SUMMARY, HTML, JOURNAL, CONNECTOR_LOG, SCENARIOS, CERTIFY_LOG)
 WARNING_BODY_CHARS = 2000  # the evidence of a warning keeps this much of each body
 
 
 def features_hash() -> str:
-    from .features import feature_files, features_root
-
     root = features_root()
     digest = hashlib.sha256()
     for path in feature_files():
@@ -75,13 +94,13 @@ def _connector(command: list[str], lookup: ManifestLookup | None) -> dict[str, A
     }
 
 
-def _notes(controller: Controller, verdicts: dict[str, RequirementVerdict], lookup: ManifestLookup | None,
+def _notes(controller: Run, verdicts: dict[str, RequirementVerdict], lookup: ManifestLookup | None,
            command: list[str]) -> list[str]:
     notes = []
     if lookup is not None:
         notes.append(lookup.note)
         m = lookup.manifest
-        if m is not None and m.command and controller.config.getoption("omni_connector", None) and \
+        if m is not None and m.command and controller.connector_given and \
                 shlex.split(m.command)[1:] != command[1:]:
             notes.append(f"The connector was started as `{shlex.join(command)}`, not as its manifest's command "
                          f"`{m.command}`.")
@@ -97,9 +116,21 @@ def _notes(controller: Controller, verdicts: dict[str, RequirementVerdict], look
     return notes
 
 
-def _traceability() -> dict[str, Any]:
-    from .traceability import check
+def _verdict_notes(judgement: Judgement) -> list[str]:
+    missing = ", ".join(judgement.not_run)
+    if judgement.verdict is RunVerdict.PASSED_FOR_THE_SELECTION:
+        return [f"Every requirement run passed, but certification also needs {missing}, which the selection left "
+                "out: this is not a certification."]
+    if judgement.verdict is RunVerdict.INTERRUPTED:
+        return [f"The run was interrupted ({judgement.interrupted_by})" + (f"; never ran: {missing}." if missing
+                                                                           else ".")]
+    if judgement.verdict is RunVerdict.NOT_READY:
+        return ["The connector never became ready, so no scenario ran: every requirement is \"not run\", none "
+                "failed."]
+    return []
 
+
+def _traceability() -> dict[str, Any]:
     try:
         result = check()
     except Exception as exc:  # the report must still be written; the problem is said in it
@@ -107,15 +138,12 @@ def _traceability() -> dict[str, Any]:
     return {"ok": result.ok, "problems": result.problems}
 
 
-def summary(controller: Controller, scenarios: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def summary(controller: Run, scenarios: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """summary.json without its warnings (they need the journal): see contracts/report.schema.json."""
-    from .plugin import connector_argv
-
-    config = controller.config
-    verdicts = controller.results.verdicts()
-    lookup = getattr(controller, "manifest", None)
-    command = connector_argv(config)
-    overall = certified(verdicts) and not controller.startup_error
+    verdicts = controller.verdicts()
+    lookup = controller.manifest
+    command = controller.command
+    judgement = controller.judgement or controller.judge()
     measurements: dict[str, dict[str, Any]] = {}
     for s in scenarios or []:
         metrics = (s.get("record") or {}).get("metrics") or {}
@@ -127,26 +155,27 @@ def summary(controller: Controller, scenarios: list[dict[str, Any]] | None = Non
         if v.id in measurements:
             item["measurements"] = measurements[v.id]
         requirements.append(item)
-    profile = config.getoption("omni_profile")
-    keyword = config.getoption("keyword", None) or None
-    only = [r.strip() for value in config.getoption("omni_requirements") or [] for r in value.split(",") if r.strip()]
+    selection = controller.selection
     return {
         "schemaVersion": SCHEMA_VERSION,
         "harnessVersion": __version__,
         "generatedAt": _now(),
         "featuresHash": features_hash(),
         "connector": _connector(command, lookup),
-        "profile": profile,
-        "profiles": [str(p) for p in selected_profiles(profile)],
-        "selection": {"requirements": only, "keyword": keyword},
+        "profile": selection.profile,
+        "profiles": [str(p) for p in selection.profiles],
+        "selection": {"requirements": list(selection.requirements), "keyword": selection.keyword},
         "media": SUITE_MEDIA,
         "startupError": controller.startup_error,
         "timings": {k: round(v, 3) for k, v in controller.timings.items()},
         "requirements": requirements,
         "counts": _counts(verdicts),
-        "verdict": "passed" if overall else "failed",
+        "verdict": str(judgement.verdict),
+        "requiredNotRun": judgement.not_run,
+        "interruptedBy": judgement.interrupted_by,
         "warnings": [],
-        "notes": _notes(controller, verdicts, lookup, command),
+        "injectedRefusals": [],
+        "notes": _notes(controller, verdicts, lookup, command) + _verdict_notes(judgement),
         "traceability": _traceability(),
         "artefacts": list(ARTEFACTS),
     }
@@ -177,7 +206,8 @@ def _clip(body: Any) -> Any:
 
 
 def refused_requests(entries: list[dict[str, Any]], scenarios: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Requests the connector made that a platform refused (4xx): warnings with their evidence (DESIGN §4.6).
+    """Requests the connector made that a platform refused (4xx), with their evidence (DESIGN §4.6); those a
+    fault rule of a scenario answered or caused carry the rule's id in `injectedFault`.
 
     The harness's own requests carry correlation ids it remembers, and its agents act with user tokens
     or console sessions; everything else is the connector's."""
@@ -229,26 +259,54 @@ def polish_junit(path: Path) -> None:
     tree.write(path, encoding="utf-8", xml_declaration=True)
 
 
+class ReportDirError(ValueError):
+    """The report folder holds files that are not an earlier run's report (certify does not overwrite them
+    without --force)."""
+
+
+def foreign_files(directory: Path) -> list[str]:
+    """What the folder holds besides an omni-harness report's files."""
+    if not directory.exists():
+        return []
+    if not directory.is_dir():
+        return [directory.name]
+    return sorted(p.name for p in directory.iterdir() if p.name not in ARTEFACTS or not p.is_file())
+
+
+def prepare_report_dir(directory: Path, force: bool = False) -> None:
+    """Makes `directory` hold this run's report alone: an earlier run's files are removed. A folder holding
+    anything else is refused (ReportDirError) unless `force`, and then only the report's own names are removed,
+    so a report never mixes two runs' files and nothing of anyone else's is deleted."""
+    foreign = foreign_files(directory)
+    if foreign and not force:
+        shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+        raise ReportDirError(f"the report folder {directory} holds files that are not an omni-harness report "
+                             f"({shown}); choose another --report-dir, or pass --force to write there anyway")
+    directory.mkdir(parents=True, exist_ok=True)
+    clear_artefacts(directory)
+
+
 def clear_artefacts(directory: Path) -> None:
     """Removes what an earlier run left under the artefact names, so no file of another run is mistaken for
     this one's (only those names: nothing else in the folder is touched)."""
     for name in ARTEFACTS:
         try:
             (directory / name).unlink()
-        except FileNotFoundError:
+        except (FileNotFoundError, IsADirectoryError):
             pass
 
 
-def write_run_reports(controller: Controller, directory: Path) -> dict[str, Any]:
+def write_run_reports(controller: Run, directory: Path) -> dict[str, Any]:
     """Writes summary.json, scenarios.json, journal.ndjson and report.html; answers the summary."""
-    from .html_report import render
-
     directory.mkdir(parents=True, exist_ok=True)
     scenarios = [r.to_json() for r in controller.results.scenarios.values()]
     entries = [e.to_json() for e in controller.stack.world.journal.since(0)] if controller.stack is not None else []
     tag_journal(entries, scenarios)
     report = summary(controller, scenarios)
-    report["warnings"] = refused_requests(entries, scenarios)
+    refused = refused_requests(entries, scenarios)
+    # A refusal a scenario injected on purpose is evidence of the scenario, not a warning about the connector.
+    report["warnings"] = [r for r in refused if not r["injectedFault"]]
+    report["injectedRefusals"] = [r for r in refused if r["injectedFault"]]
     (directory / SUMMARY).write_text(json.dumps(report, indent=2))
     (directory / SCENARIOS).write_text(json.dumps(scenarios, indent=2))
     with open(directory / JOURNAL, "w") as fh:

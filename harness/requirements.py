@@ -15,6 +15,9 @@ from pathlib import Path
 from typing import Any
 
 REQUIREMENT_TAG = re.compile(r"^[A-Z]+-\d+$")
+# Tags a scenario may carry besides its requirement ids and its profile.
+FLAG_TAGS = {"exclusive": "runs alone: it moves the shared clock or changes the whole world",
+             "webchat": "uses the one Genesys Web Chat Queue"}
 EXPECTED = "expected"  # the source of a requirement users expect but the article does not document
 CATALOGUE_FILE = "requirements.yaml"
 LIST_NUMBER = re.compile(r"^\s*\d+\.\s+", re.MULTILINE)

@@ -26,6 +26,30 @@ class Verdict(StrEnum):
 
 
 NOT_DECLARED_PROPERTY = "not_declared"
+NOT_RUN_PROPERTY = "not_run"  # why a scenario was not run (the connector never became ready)
+# Carried from the xdist workers to the controller in a report's user properties, not meant for junit.xml.
+BDD_REPORT = "omni_bdd_report"  # pytest-bdd's step report (cucumber.json)
+RECORD = "omni_record"  # the scenario's record (agents, journal window, clean-up, measurements)
+INTERNAL_PROPERTIES = (BDD_REPORT, RECORD)
+
+
+class RunVerdict(StrEnum):
+    """The verdict of a whole run (banner, summary.json, exit status)."""
+
+    CERTIFIED = "certified"  # every requirement certification needs ran and passed
+    PASSED_FOR_THE_SELECTION = "passed for the selection"  # what ran passed, but the selection left some out
+    NOT_CERTIFIED = "not certified"  # a requirement that counts failed
+    NOT_READY = "not ready"  # the connector never became ready: nothing ran
+    INTERRUPTED = "interrupted"  # SIGINT or SIGTERM: the run stopped part-way
+    NOTHING = "nothing certified"  # the selection held only requirements the connector does not declare
+
+
+MARKS = {Verdict.PASSED: "PASS", Verdict.FAILED: "FAIL", Verdict.NOT_RUN: "----", Verdict.NOT_DECLARED: "n/d "}
+OUTCOME_MARKS = {Outcome.PASSED: "PASS", Outcome.FAILED: "FAIL", Outcome.ERROR: "ERR ", Outcome.SKIPPED: "SKIP",
+                 Outcome.NOT_DECLARED: "n/d "}
+BANNERS = {RunVerdict.CERTIFIED: "CERTIFIED", RunVerdict.PASSED_FOR_THE_SELECTION: "PASSED FOR THE SELECTION",
+           RunVerdict.NOT_CERTIFIED: "NOT CERTIFIED", RunVerdict.NOT_READY: "NOT CERTIFIED: THE CONNECTOR WAS NOT READY",
+           RunVerdict.INTERRUPTED: "INTERRUPTED", RunVerdict.NOTHING: "NOTHING CERTIFIED"}
 
 
 @dataclass
@@ -41,6 +65,7 @@ class ScenarioResult:
     failed_step: str = ""
     expectation: str = ""  # what the failed step waited for or checked
     seen: str = ""  # the state it saw instead
+    reason: str = ""  # why it was not run
     worker: str = ""
     record: dict[str, Any] = field(default_factory=dict)
 
@@ -60,6 +85,7 @@ class RequirementVerdict:
     profile: str = ""
     source: str = ""
     required: bool = True
+    reason: str = ""  # why it was not run
 
     @property
     def counts(self) -> bool:
@@ -69,7 +95,7 @@ class RequirementVerdict:
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "verdict": str(self.verdict), "scenarios": self.scenarios,
                 "statement": self.statement, "duration": round(self.duration, 3), "profile": self.profile,
-                "source": self.source, "required": self.required}
+                "source": self.source, "required": self.required, "reason": self.reason or None}
 
 
 def certified(verdicts: dict[str, RequirementVerdict]) -> bool:
@@ -113,14 +139,16 @@ class Results:
             self.scenarios[report.nodeid] = result
         result.duration += float(getattr(report, "duration", 0.0) or 0.0)
         result.worker = _worker(report) or result.worker
-        if "omni_record" in props:
-            result.record = json.loads(props["omni_record"])
+        if RECORD in props:
+            result.record = json.loads(props[RECORD])
         if "failed_step" in props and not result.failed_step:
             result.failed_step = props["failed_step"]
             result.expectation = props.get("failed_expectation", "")
             result.seen = props.get("failed_seen", "")
         if NOT_DECLARED_PROPERTY in props and report.skipped:
             result.outcome = Outcome.NOT_DECLARED
+        if NOT_RUN_PROPERTY in props and report.skipped:
+            result.reason = props[NOT_RUN_PROPERTY]
         if report.failed:
             if report.when == "call":
                 result.outcome = Outcome.FAILED
@@ -143,6 +171,8 @@ class Results:
                     source=req.source if req else "", required=req.required if req else True))
                 v.scenarios.append(result.name or result.nodeid)
                 v.duration += result.duration
+                if result.outcome is Outcome.SKIPPED and result.reason and not v.reason:
+                    v.reason = result.reason
                 if result.outcome is Outcome.NOT_DECLARED:
                     if v.verdict is Verdict.NOT_RUN:
                         v.verdict = Verdict.NOT_DECLARED
@@ -156,3 +186,54 @@ class Results:
     @property
     def passed(self) -> bool:
         return certified(self.verdicts())
+
+
+def complete(verdicts: dict[str, RequirementVerdict], selected: list[str], reason: str,
+             undeclared: frozenset[str] = frozenset()) -> dict[str, RequirementVerdict]:
+    """The verdicts with every selected requirement that no scenario reported on added: "not declared" when the
+    connector does not declare it, else "not run" (`reason`); in catalogue order."""
+    cat = catalogue()
+    out = dict(verdicts)
+    for rid in selected:
+        if rid not in out:
+            req = cat.get(rid)
+            verdict = Verdict.NOT_DECLARED if rid in undeclared else Verdict.NOT_RUN
+            out[rid] = RequirementVerdict(rid, verdict, [], req.statement if req else "",
+                                          profile=str(req.profile) if req else "", source=req.source if req else "",
+                                          required=req.required if req else True,
+                                          reason="" if rid in undeclared else reason)
+    order = list(cat)
+    return dict(sorted(out.items(), key=lambda kv: (order.index(kv[0]) if kv[0] in order else 999, kv[0])))
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """The run's verdict and what it rests on."""
+
+    verdict: RunVerdict
+    not_run: list[str]  # requirements certification needs that were not run (not selected, or never reached)
+    interrupted_by: str | None = None  # SIGINT / SIGTERM
+
+    @property
+    def banner(self) -> str:
+        return BANNERS[self.verdict]
+
+
+def judge(verdicts: dict[str, RequirementVerdict], required: list[str], *, startup_error: str | None = None,
+          interrupted_by: str | None = None) -> Judgement:
+    """CERTIFIED only when every requirement in `required` (what certification needs for what the connector
+    declares) ran and passed, and nothing that counts failed."""
+    not_run = [rid for rid in required if rid not in verdicts or verdicts[rid].verdict is not Verdict.PASSED
+               and verdicts[rid].verdict is not Verdict.FAILED]
+    if interrupted_by:
+        return Judgement(RunVerdict.INTERRUPTED, not_run, interrupted_by)
+    if startup_error:
+        return Judgement(RunVerdict.NOT_READY, not_run)
+    counting = [v for v in verdicts.values() if v.counts]
+    if any(v.verdict is Verdict.FAILED for v in counting):
+        return Judgement(RunVerdict.NOT_CERTIFIED, not_run)
+    if not any(v.verdict is Verdict.PASSED for v in counting):
+        return Judgement(RunVerdict.NOTHING, not_run)
+    if not_run or not all(v.verdict is Verdict.PASSED for v in counting):
+        return Judgement(RunVerdict.PASSED_FOR_THE_SELECTION, not_run)
+    return Judgement(RunVerdict.CERTIFIED, [])

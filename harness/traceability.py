@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .requirements import (
     EXPECTED,
+    FLAG_TAGS,
     INFORMATIVE_KINDS,
     REQUIREMENT_TAG,
     Catalogue,
@@ -64,8 +65,6 @@ class Traceability:
 
 
 def flag_tags() -> frozenset[str]:
-    from .plugin import FLAG_TAGS
-
     return frozenset(FLAG_TAGS)
 
 

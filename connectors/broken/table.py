@@ -104,7 +104,8 @@ class Run:
 def certify_command(manifest: BrokenManifest, report_dir: Path, workers: int, python: str | None = None) -> list[str]:
     python = python or sys.executable
     return [python, "-m", "harness.cli", "certify", "--connector", manifest.command_line(python),
-            "--profile", manifest.certify_profile, "--report-dir", str(report_dir), "--workers", str(workers)]
+            "--profile", manifest.certify_profile, "--report-dir", str(report_dir), "--workers", str(workers),
+            "--force"]  # the folder also holds certify.out and tmp/
 
 
 def _child_env(tmp: Path) -> dict[str, str]:

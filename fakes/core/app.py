@@ -45,6 +45,30 @@ def _excerpt_response(response: Response) -> Any:
     return _excerpt(response.get_data(), response.mimetype)
 
 
+def _credential(response: Response | None = None) -> str:
+    """The bearer token or session id of the request (`Bearer x`, `OAuth x`), or the access token a grant answers."""
+    if response is not None:
+        if response.is_streamed or response.direct_passthrough or not response.mimetype or \
+                "json" not in response.mimetype or b'"access_token"' not in response.get_data():
+            return ""
+        body = _excerpt_response(response)
+        return str(body.get("access_token") or "") if isinstance(body, dict) else ""
+    parts = request.headers.get("Authorization", "").split()
+    return parts[-1] if len(parts) == 2 else ""
+
+
+def _credential_fault(fake: Fake, response: Response) -> str | None:
+    """Tracks the credentials in use so that an expire_tokens rule can claim the 401s it causes; answers the
+    rule that caused this response's 401, if one did."""
+    credential = _credential()
+    if response.status_code == 401:
+        return fake.faults.caused_by(credential)
+    if response.status_code < 400:
+        fake.faults.note_credential(credential)
+        fake.faults.note_credential(_credential(response))
+    return None
+
+
 def render_error(fake: Fake, exc: FakeError) -> Response:
     body = exc.body()
     text = body if isinstance(body, str) else json.dumps(body)
@@ -98,13 +122,14 @@ def create_fake_app(fake: Fake, import_name: str) -> Flask:
         if request.path.startswith(CONTROL_PREFIX):
             return response
         try:
+            fault = getattr(g, "fault", None) or _credential_fault(fake, response)
             data = {
                 "method": request.method,
                 "path": request.path,
                 "query": request.query_string.decode("latin-1"),
                 "status": response.status_code,
                 "actor": getattr(g, "actor", None),
-                "fault": getattr(g, "fault", None),
+                "fault": fault,
                 "requestBody": _excerpt_request(),
                 "responseBody": _excerpt_response(response),
                 "durationMs": round((time.monotonic() - getattr(g, "started", time.monotonic())) * 1000, 3),

@@ -202,8 +202,9 @@ def make_control_blueprint(fake: Fake) -> Blueprint:
         added = []
         for spec in specs:
             if isinstance(spec, dict) and spec.get("action") == FaultAction.EXPIRE_TOKENS:
+                rule = fake.faults.expire(spec)  # the 401s it causes name it in the journal
                 count = fake.expire_tokens()
-                added.append({"action": "expire_tokens", "expired": count})
+                added.append({"id": rule.id, "action": "expire_tokens", "expired": count})
                 continue
             try:
                 added.append(fake.faults.add(spec).to_json())

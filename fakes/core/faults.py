@@ -69,6 +69,37 @@ class FaultEngine:
         self._rng = random.Random(seed)
         self._next = 1
         self._on_add: list[Callable[[FaultRule], None]] = []
+        # Credentials (bearer tokens, session ids) the fake has issued or accepted, and those an
+        # expire_tokens rule expired, with the rule: a later 401 for one of them is that rule's doing.
+        self._credentials: set[str] = set()
+        self._expired_by: dict[str, str] = {}
+
+    # -- credentials an expire_tokens rule expired --------------------------------------------------------
+    def note_credential(self, credential: str) -> None:
+        """A credential issued or accepted: an expire_tokens rule added later expires it."""
+        if credential:
+            with self._lock:
+                self._credentials.add(credential)
+
+    def expire(self, spec: dict[str, Any] | None = None) -> FaultRule:
+        """Records an expire_tokens rule (the fake expires its tokens itself): every credential seen so far is
+        remembered as expired by it, so the 401s it causes name it (`caused_by`)."""
+        spec = dict(spec or {})
+        with self._lock:
+            rule = FaultRule(id=str(spec.get("id") or f"fault-{self._next}"), action=FaultAction.EXPIRE_TOKENS,
+                             count=1, fired=1)
+            self._next += 1
+            for credential in self._credentials:
+                self._expired_by[credential] = rule.id
+            self._credentials.clear()
+        return rule
+
+    def caused_by(self, credential: str | None) -> str | None:
+        """The expire_tokens rule that expired this credential, if one did."""
+        if not credential:
+            return None
+        with self._lock:
+            return self._expired_by.get(credential)
 
     def add_listener(self, callback: Callable[[FaultRule], None]) -> None:
         """Call `callback(rule)` after each rule is added, so a fault that acts at once (closing a

@@ -3,7 +3,7 @@
 import threading
 
 import pytest
-from flask import Blueprint, g, jsonify
+from flask import Blueprint, g, jsonify, request
 
 from fakes.core import Fake, FakeError, World, create_fake_app
 
@@ -43,11 +43,25 @@ class DemoFake(Fake):
         def refuse():
             raise DemoError(409, "no")
 
+        @bp.post("/oauth/token")
+        def grant():
+            self.tokens += 1
+            self.valid.add(f"g{self.tokens}")
+            return jsonify({"access_token": f"g{self.tokens}", "token_type": "bearer", "expires_in": 3600})
+
+        @bp.get("/api/whoami")
+        def whoami():
+            token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+            if token not in self.valid:
+                raise DemoError(401, "expired or unknown token")
+            return jsonify({"token": token})
+
         self.app.register_blueprint(bp)
 
     def reset(self, plan):
         self.counter = 0
         self.tokens = 0
+        self.valid: set[str] = set()
 
     def state(self):
         return {"counter": self.counter}
@@ -60,6 +74,7 @@ class DemoFake(Fake):
 
     def expire_tokens(self):
         n, self.tokens = self.tokens, 0
+        self.valid.clear()
         return n
 
     def error(self, status, message=None):
@@ -191,7 +206,7 @@ def test_bad_fault_rule_is_refused(client):
 def test_expire_tokens_fault_applies_at_once(client):
     client.post("/_fake/tokens", json={"userId": "u1"})
     body = client.post("/_fake/faults", json={"action": "expire_tokens"}).get_json()
-    assert body["faults"] == [{"action": "expire_tokens", "expired": 1}]
+    assert body["faults"] == [{"id": "fault-1", "action": "expire_tokens", "expired": 1}]
 
 
 def test_tokens(client):
@@ -242,3 +257,19 @@ def test_served_over_tls_with_generated_ca(fake, tmp_path):
             requests.get(f"{server.url}/_fake/health", timeout=5)
     finally:
         server.stop()
+
+
+def test_a_401_for_a_token_an_expire_tokens_rule_expired_names_the_rule(client):
+    """The refusal a scenario caused on purpose is marked in the journal with the rule, as the 429 of a respond
+    rule is; a 401 for a token no rule expired is not."""
+    token = client.post("/oauth/token").get_json()["access_token"]
+    unused = client.post("/oauth/token").get_json()["access_token"]  # issued, expired before its first use
+    assert client.get("/api/whoami", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    rule = client.post("/_fake/faults", json={"action": "expire_tokens"}).get_json()["faults"][0]
+    assert client.get("/api/whoami", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert client.get("/api/whoami", headers={"Authorization": f"Bearer {unused}"}).status_code == 401
+    assert client.get("/api/whoami", headers={"Authorization": "Bearer never-issued"}).status_code == 401
+    requests = [e for e in client.get("/_fake/journal?kind=request").get_json()["entries"]
+                if e["data"]["path"] == "/api/whoami"]
+    assert [(e["data"]["status"], e["data"]["fault"]) for e in requests] == [
+        (200, None), (401, rule["id"]), (401, rule["id"]), (401, None)]

@@ -16,7 +16,7 @@ def test_certify_takes_the_documented_options():
     exact = build_parser().parse_args(["certify", "-r", "PICK-2", "-r", "END-3"])
     assert exact.requirements == ["PICK-2", "END-3"]
     defaults = build_parser().parse_args(["certify"])
-    assert defaults.connector is None and defaults.profile == "extended"
+    assert defaults.connector is None and defaults.profile == "declared"
 
 
 def test_serve_still_works_as_before():

@@ -13,7 +13,7 @@ HOSTILE = '<script src="https://evil.example/x.js"></script>'
 
 def summary(**extra):
     base = {
-        "verdict": "failed", "harnessVersion": "0.1.0", "featuresHash": "0" * 64, "generatedAt": "2026-01-01T00:00:00Z",
+        "verdict": "not certified", "harnessVersion": "0.1.0", "featuresHash": "0" * 64, "generatedAt": "2026-01-01T00:00:00Z",
         "connector": {"command": "node conn.js", "name": "acme", "version": "2.0",
                       "manifest": {"origin": "given", "path": "/x/connector.yaml", "searched": [], "command": None,
                                    "profiles": ["core"], "media": ["chat"]}},
@@ -92,9 +92,46 @@ def test_warnings_measurements_and_notes_are_shown():
     warning = {"seq": 7, "time": "2026-01-01T10:00:07.000Z", "platform": "salesforce", "method": "POST",
                "path": "/services/data/v67.0/sobjects/AgentWork/", "status": 400, "response": [{"errorCode": "DUP"}],
                "scenarios": [NODE], "injectedFault": None, "duringCleanup": True}
-    html = render(summary(warnings=[warning], verdict="passed"), [], [])
-    assert "CERTIFIED" in html and "Failures</h2><p>None." in html
+    html = render(summary(warnings=[warning], verdict="certified"), [], [])
+    assert 'class="verdict certified">CERTIFIED<' in html and "Failures</h2><p>None." in html
     assert "/services/data/v67.0/sobjects/AgentWork/" in html and "DUP" in html and "during clean-up" in html
     assert "pickUpToOpened: count 12, medianMs 80.0" in html
     assert "note &lt;script" in html
     assert "@media print" in html
+
+
+def test_each_run_verdict_has_its_own_banner_and_says_what_it_rests_on():
+    narrowed = render(summary(verdict="passed for the selection", requiredNotRun=["PICK-2", "END-1"]), [], [])
+    assert ">PASSED FOR THE SELECTION<" in narrowed and ">CERTIFIED<" not in narrowed
+    assert "the selection left out PICK-2, END-1" in narrowed
+    interrupted = render(summary(verdict="interrupted", interruptedBy="SIGTERM", requiredNotRun=["END-2"]), [], [])
+    assert ">INTERRUPTED by SIGTERM<" in interrupted and "never ran: END-2" in interrupted
+    ready = render(summary(verdict="not ready", startupError="The connector was not ready after 3 s. Still missing: "
+                           "a Salesforce Streaming API subscription (/cometd ...)."), [], [])
+    assert "NOT CERTIFIED: THE CONNECTOR WAS NOT READY" in ready and "The connector was never ready" in ready
+
+
+def test_injected_refusals_are_apart_from_warnings_and_name_their_rule():
+    injected = {"seq": 9, "time": "2026-01-01T10:00:09.000Z", "platform": "genesys", "method": "POST",
+                "path": "/api/v2/conversations/chats", "status": 429, "response": {"status": 429}, "scenarios": [NODE],
+                "injectedFault": "fault-7", "duringCleanup": False}
+    html = render(summary(injectedRefusals=[injected]), [], [])
+    warnings, refusals = html.split("Injected refusals", 1)
+    assert "/api/v2/conversations/chats" not in warnings and "None." in warnings
+    assert "/api/v2/conversations/chats" in refusals and "injected fault fault-7" in refusals
+
+
+def test_scenarios_failing_the_same_way_are_one_root_cause_said_first():
+    same = dict(failed_step="Given a chat routed to Alice is alerting in her client",
+                expectation="Alice (Megan Chang)'s client to alert the chat", message="Timed out after 2 s waiting for "
+                "Alice (Megan Chang)'s client to alert the chat; no conversation.")
+    other = dict(same, expectation="Alice (John Roe)'s client to alert the chat",
+                 message="Timed out after 2 s waiting for Alice (John Roe)'s client to alert the chat; no conversation.")
+    scenarios = [scenario(nodeid="a", name="one", requirements=["PICK-1"], **same),
+                 scenario(nodeid="b", name="two", requirements=["END-1"], **other),
+                 scenario(nodeid="c", name="three", requirements=["WRAP-2"])]
+    html = render(summary(), scenarios, [])
+    causes = html.split("<h2>Root causes (1)</h2>", 1)[1].split("<h2>Requirements", 1)[0]
+    assert html.index("Root causes") < html.index("<h2>Requirements")
+    assert "2 scenarios stopped at" in causes and "PICK-1, END-1" in causes and "WRAP-2" not in causes
+    assert "POST /api/v2/conversations/chats on Genesys Cloud" in causes

@@ -9,9 +9,9 @@ from types import SimpleNamespace
 import pytest
 
 from harness.manifest import ManifestError, ManifestOrigin, candidate_folders, find, load, resolve
-from harness.plugin import not_declared_reason
 from harness.requirements import Profile, catalogue
 from harness.results import Results, Verdict, certified
+from harness.selection import not_declared_reason
 
 REPO = Path(__file__).resolve().parents[2]
 GOOD = "name: acme\nversion: 2\ncommand: python -m acme\nprofiles: [core, extended]\nmedia: [chat]\n"

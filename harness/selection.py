@@ -1,0 +1,221 @@
+"""What a certification run selects, checked before anything starts, and what the certification needs.
+
+`--profile` (default `declared`: the profiles the connector's manifest declares), `-r ID` and `-k EXPR` narrow the
+scenarios. `validate` refuses, with one line, an unknown or mis-cased id (naming the right one), an id outside the
+selected profiles, a `-k` that is not an expression or matches no scenario: a mistake costs a second, not a start
+of the fakes and the connector. `required_ids` is what certification needs: every required requirement of the
+profiles the connector declares; a run that selects less can pass only "for the selection".
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import pytest
+from _pytest.mark.expression import Expression
+from pytest_bdd.scenario import make_python_name, scenario_wrapper_template_registry
+
+from .features import features_root
+from .manifest import ManifestLookup
+from .requirements import PROFILE_SELECTION, REQUIREMENT_TAG, Profile, Requirement, catalogue
+from .results import NOT_DECLARED_PROPERTY
+from .traceability import scenarios_in
+
+DECLARED = "declared"  # --profile default: what the connector's manifest declares
+PROFILE_CHOICES = (DECLARED, *PROFILE_SELECTION)
+NO_MANIFEST_PROFILE = "extended"  # what `declared` means for a connector without connector.yaml
+
+
+class SelectionError(ValueError):
+    """The selection names something that does not exist or selects nothing; the message is one line."""
+
+
+@dataclass(frozen=True)
+class ScenarioKeys:
+    """What `-k` can match for one scenario (as pytest would: names and ids, case-insensitive substrings)."""
+
+    name: str
+    requirements: tuple[str, ...]
+    profile: str
+    keywords: tuple[str, ...]
+
+    def matches(self, keyword: str) -> bool:
+        names = [k.lower() for k in self.keywords]
+        return Expression.compile(keyword).evaluate(lambda sub: any(sub.lower() in n for n in names))
+
+
+@dataclass(frozen=True)
+class Selection:
+    profile: str  # as given: declared, core, extended or all
+    profiles: tuple[Profile, ...]
+    requirements: tuple[str, ...] = ()  # -r ids (empty: every one of the profiles)
+    keyword: str | None = None
+
+    @property
+    def narrowed(self) -> bool:
+        return bool(self.requirements or self.keyword)
+
+
+def parse_ids(values: list[str] | tuple[str, ...] | None) -> list[str]:
+    """`-r A -r B,C` as ["A", "B", "C"] (order kept, duplicates dropped)."""
+    out = [rid.strip() for value in values or [] for rid in value.split(",") if rid.strip()]
+    return list(dict.fromkeys(out))
+
+
+def profiles_for(profile: str, lookup: ManifestLookup | None) -> tuple[Profile, ...]:
+    """The requirement profiles `--profile` selects; `declared` follows the manifest (extended without one)."""
+    if profile == DECLARED:
+        if lookup is not None and lookup.manifest is not None:
+            declared = set(lookup.manifest.profiles)
+            return tuple(p for p in Profile if p in declared)
+        return PROFILE_SELECTION[NO_MANIFEST_PROFILE]
+    if profile not in PROFILE_SELECTION:
+        raise SelectionError(f"unknown profile {profile!r}; choose from {', '.join(PROFILE_CHOICES)}")
+    return PROFILE_SELECTION[profile]
+
+
+@cache
+def scenario_keys() -> tuple[ScenarioKeys, ...]:
+    """Every scenario of the installed feature files with what `-k` can match on it."""
+    out = []
+    for s in scenarios_in(features_root()):
+        ids = tuple(sorted(s.requirements))
+        profile = next(iter(s.profiles), "")
+        keywords = (f"test_{make_python_name(s.name)}", s.name, s.feature, *ids, *s.tags, "test_certification.py")
+        out.append(ScenarioKeys(s.name, ids, profile, keywords))
+    return tuple(out)
+
+
+def _unknown(rid: str, known: dict[str, Requirement]) -> str:
+    for kid in known:
+        if kid.lower() == rid.lower():
+            return f"unknown requirement {rid!r}: ids are upper case; did you mean {kid}?"
+    close = difflib.get_close_matches(rid.upper(), list(known), n=1)
+    hint = f"; did you mean {close[0]}?" if close else ""
+    return f"unknown requirement {rid!r}{hint} (`omni-harness requirements` lists them)"
+
+
+def validate(profile: str, requirements: list[str] | None, keyword: str | None,
+             lookup: ManifestLookup | None) -> Selection:
+    """The run's selection, or SelectionError (one line) when it names an unknown id, an id outside the
+    selected profiles, a `-k` that is no expression, or selects no scenario."""
+    known = catalogue()
+    profiles = profiles_for(profile, lookup)
+    ids = parse_ids(requirements)
+    for rid in ids:
+        if rid not in known:
+            raise SelectionError(_unknown(rid, known))
+        if known[rid].profile not in profiles:
+            where = "declared by the connector" if profile == DECLARED else f"of --profile {profile}"
+            raise SelectionError(f"{rid} is a {known[rid].profile} requirement, outside the profiles {where} "
+                                 f"({', '.join(map(str, profiles))}); add --profile all to run it")
+    if not profiles:
+        raise SelectionError("the selection is empty: no profile selected")
+    chosen = [s for s in scenario_keys() if s.profile in {p.value for p in profiles}
+              and (not ids or set(ids) & set(s.requirements))]
+    if keyword:
+        try:
+            Expression.compile(keyword)
+        except SyntaxError as exc:
+            raise SelectionError(f"-k {keyword!r} is not a valid expression: {exc.msg}") from None
+        chosen = [s for s in chosen if s.matches(keyword)]
+    if not chosen:
+        what = " ".join([f"--profile {profile}", *(f"-r {r}" for r in ids)] + ([f"-k {keyword!r}"] if keyword else []))
+        raise SelectionError(f"the selection is empty: no scenario matches {what}")
+    return Selection(profile, profiles, tuple(ids), keyword or None)
+
+
+def required_ids(lookup: ManifestLookup | None, profiles: tuple[Profile, ...]) -> list[str]:
+    """The requirements certification needs: every required one the connector declares (without a manifest,
+    every required one of the selected profiles)."""
+    out = []
+    for req in catalogue().values():
+        if not req.required:
+            continue
+        if lookup is not None and lookup.manifest is not None:
+            if lookup.declares(req):
+                out.append(req.id)
+        elif req.profile in profiles:
+            out.append(req.id)
+    return out
+
+
+def is_requirement_id(text: str) -> bool:
+    return bool(REQUIREMENT_TAG.match(text))
+
+
+def selected_ids(selection: Selection) -> list[str]:
+    """The requirements whose scenarios the selection runs (profiles, -r, -k), in catalogue order."""
+    wanted = {p.value for p in selection.profiles}
+    ids: set[str] = set()
+    for s in scenario_keys():
+        if s.profile not in wanted:
+            continue
+        if selection.requirements and not set(selection.requirements) & set(s.requirements):
+            continue
+        if selection.keyword and not s.matches(selection.keyword):
+            continue
+        ids.update(r for r in s.requirements if not selection.requirements or r in selection.requirements)
+    return [rid for rid in catalogue() if rid in ids]
+
+
+# -- the collected scenarios -------------------------------------------------------------------------------
+def scenario_of(item: pytest.Item) -> Any:
+    """The pytest-bdd scenario an item runs (None for any other test)."""
+    obj = getattr(item, "obj", None)
+    return scenario_wrapper_template_registry.get(obj) if obj is not None else None
+
+
+def item_requirements(item: pytest.Item) -> list[str]:
+    return [m.args[0] for m in item.iter_markers("requirement") if m.args]
+
+
+def item_profile(item: pytest.Item) -> str | None:
+    marks = [m.args[0] for m in item.iter_markers("profile") if m.args]
+    return marks[0] if marks else None
+
+
+def not_declared_reason(lookup: ManifestLookup, requirements: list[str]) -> str | None:
+    """Why a scenario of these requirements is not run for this connector (None: it is declared)."""
+    cat = catalogue()
+    known = [cat[r] for r in requirements if r in cat]
+    if lookup.manifest is None or not known or any(lookup.declares(r) for r in known):
+        return None
+    m = lookup.manifest
+    return (f"not declared: {', '.join(r.id for r in known)} ({known[0].profile}) is outside what {m.name} "
+            f"{m.version} declares (profiles {', '.join(map(str, m.profiles))}; media {', '.join(m.media)})")
+
+
+def select_items(items: list[pytest.Item], selection: Selection,
+                 lookup: ManifestLookup) -> tuple[list[pytest.Item], list[pytest.Item]]:
+    """(kept, deselected): the scenarios of the selected profiles and ids, labelled for the reports, run-alone
+    ones first; those the connector does not declare are kept but skipped "not declared" before their fixtures
+    (no lease, no step), so they are reported and never passed. pytest's own `-k` is applied after this."""
+    wanted = {p.value for p in selection.profiles}
+    only = set(selection.requirements)
+    keep, drop = [], []
+    for item in items:
+        template = scenario_of(item)
+        if template is None:
+            keep.append(item)
+            continue
+        ids = item_requirements(item)
+        profile = item_profile(item)
+        if profile not in wanted or (only and not only & set(ids)):
+            drop.append(item)
+            continue
+        # `-k "PRES-1 or XFER-2"` selects by requirement id.
+        item.extra_keyword_matches.update(ids)
+        item.user_properties += [("requirements", ",".join(ids)), ("profile", profile or ""),
+                                 ("scenario", template.name), ("feature", template.feature.name)]
+        reason = not_declared_reason(lookup, ids)
+        if reason:
+            item.add_marker(pytest.mark.skip(reason=reason))
+            item.user_properties.append((NOT_DECLARED_PROPERTY, reason))
+        keep.append(item)
+    # Run-alone scenarios first: at the start nothing else is running yet, so they wait for nobody.
+    keep.sort(key=lambda item: item.get_closest_marker("exclusive") is None)
+    return keep, drop
