@@ -3,9 +3,9 @@
 import socket
 
 import pytest
-import requests
 from simple_salesforce import Salesforce
 
+from harness.genesys import ClientCredentials, GenesysApi
 from harness.testing import active_platforms, mock_platforms
 
 
@@ -26,21 +26,21 @@ def test_a_chat_routed_picked_up_and_closed_in_process():
     agent, chat = platforms.agent(), platforms.customer().open_chat("Chat_Queue_1")
     agent.go_on_queue()
     agent.set_omni_status("Online")
-    token = requests.post("https://login.mypurecloud.com/oauth/token", data={"grant_type": "client_credentials"},
-                          auth=(creds.genesys_client_id, creds.genesys_client_secret)).json()["access_token"]
-    queue = requests.get("https://api.mypurecloud.com/api/v2/routing/queues", params={"name": "Chat Queue 1"},
-                         headers={"Authorization": f"Bearer {token}"}).json()["entities"][0]
-    requests.post("https://api.mypurecloud.com/api/v2/conversations/chats", headers={"Authorization": f"Bearer {token}"},
-                  json={"queueId": queue["id"], "provider": "PureCloud Webchat v2",
-                        "attributes": {"workItemId": chat.work_item_id}}).raise_for_status()
+    integration = GenesysApi("https://api.mypurecloud.com", ClientCredentials(
+        "https://login.mypurecloud.com", creds.genesys_client_id, creds.genesys_client_secret))
+    queue = next(q for q in integration.queues() if q["name"] == "Chat Queue 1")
+    integration.create_web_chat(queue["id"], {"workItemId": chat.work_item_id})  # as a connector raises it
     conversation = agent.alerting_chat()
     assert conversation is not None, "the chat did not alert the On Queue agent"
     agent.pick_up(conversation)
-    routing = sf.query(f"SELECT Id, ServiceChannelId FROM PendingServiceRouting WHERE WorkItemId = '{chat.work_item_id}'")
-    psr = routing["records"][0]
+    psr = sf.query(f"SELECT Id, ServiceChannelId FROM PendingServiceRouting WHERE WorkItemId = '{chat.work_item_id}'")[
+        "records"][0]
     work = sf.AgentWork.create({"WorkItemId": chat.work_item_id, "UserId": agent.salesforce_user_id,
                                 "ServiceChannelId": psr["ServiceChannelId"], "PendingServiceRoutingId": psr["Id"]})
     agent.accept(work["id"])
     assert sf.LiveChatTranscript.get(chat.work_item_id)["Status"] == "InProgress"
     agent.close(chat.work_item_id)
     assert sf.AgentWork.get(work["id"])["Status"] == "Closed"
+    agent.disconnect(conversation)  # the connector's part again: the client follows the closed work item
+    agent.wrap_up(conversation)
+    assert agent.routing_status() == "IDLE"
