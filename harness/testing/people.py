@@ -116,6 +116,12 @@ class Agent:
                 if p.get("purpose") == "agent" and (p.get("user") or {}).get("id") == self.genesys_user_id]
         return mine[-1] if mine else None
 
+    def leg_state(self, conversation: dict[str, Any] | str) -> str | None:
+        """The state of the agent's leg on a conversation, read again now (`alerting`, `connected`, `disconnected`)."""
+        cid = conversation if isinstance(conversation, str) else conversation["id"]
+        leg = self.my_leg(self.genesys.chat(cid))
+        return leg.get("state") if leg else None
+
     def _with_leg(self, state: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
         out = []
         for chat in self.chats():

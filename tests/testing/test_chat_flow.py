@@ -11,9 +11,7 @@ def test_a_customer_chat_picked_up_closed_and_wrapped_up(connector_process, agen
     wait_for("console.tab", action="opened", workItemId=chat.work_item_id, userId=agent.salesforce_user_id)
     customer.say("Where is my order?")
     agent.close(chat.work_item_id)  # the conversation tab, in the Salesforce console
-    wait_for(lambda: (agent.my_leg(agent.genesys.chat(conversation["id"]))["state"] == "disconnected",
-                      agent.my_leg(agent.genesys.chat(conversation["id"]))["state"]),
-             "the client leg disconnected")
+    wait_for(lambda: agent.leg_state(conversation) == "disconnected", "the connector to disconnect the client")
     code = agent.wrap_up(conversation)  # the queue's first code, then Done
     wait_for("conversation.wrapup", code=code["id"])
     wait_for(lambda: agent.routing_status() == "IDLE", "the agent routable again")

@@ -71,3 +71,11 @@ def test_each_decorated_call_gets_a_fresh_org():
     open_one_chat()
     open_one_chat()
     assert seen[0] == seen[1] > 0
+
+
+def test_the_control_api_answers_on_the_served_host_only(mock_platforms):
+    chat = requests.post("https://omni-harness.my.salesforce.com/_fake/customers/chats",
+                         json={"queue": "Chat_Queue_1", "text": "Hello"})
+    assert chat.status_code == 201 and chat.json()["workItemId"]
+    refused = requests.post("https://login.salesforce.com/_fake/reset", json={})
+    assert refused.status_code == 403
