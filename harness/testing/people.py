@@ -234,7 +234,7 @@ class Agent:
         work = self.work_for(work_item_id)
         if work is None:
             raise AssertionError(f"{self.name}'s console has no work for {work_item_id}; it has {self.works()}")
-        return self.console("closeTab", workId=work.get("workId") or work.get("id"))
+        return self.console("closeTab", workId=work["workId"])
 
     def close_sessions(self) -> None:
         self.genesys.close()

@@ -44,3 +44,15 @@ def test_the_plugin_works_when_loaded_only_through_its_entry_point(tmp_path: Pat
                            "test_user.py"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     assert "3 passed" in done.stdout, done.stdout[-2000:]
+
+
+def test_with_autoload_off_it_loads_by_its_entry_point_name(tmp_path: Path):
+    (tmp_path / "test_user.py").write_text(textwrap.dedent(USER_TESTS))
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_ADDOPTS", "PYTEST_PLUGINS")}
+    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    base = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "test_user.py"]
+    absent = subprocess.run([*base, "-k", "test_3"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert absent.returncode == 1 and "fixture 'omni_fakes' not found" in absent.stdout, absent.stdout[-2000:]
+    loaded = subprocess.run([*base, "-p", "omni_harness", "-k", "test_1"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert loaded.returncode == 0 and "1 passed" in loaded.stdout, loaded.stdout[-2000:] + loaded.stderr[-2000:]
