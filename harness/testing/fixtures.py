@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 
 class ConnectorEnv(dict):
-    """The connector environment (DESIGN §4.3) as a dict, and `env_file`: the same as `KEY=value` lines."""
+    """The connector environment (the connector contract) as a dict, and `env_file`: the same as `KEY=value` lines."""
 
     env_file: Path
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..genesys import GenesysApi, normalise_presence
-from ..http import ApiError, MintedToken
+from ..http import ApiError, HttpClient, MintedToken
 from ..salesforce import SalesforceApi, decode_works
 from .platforms import GENESYS, SALESFORCE, Fakes
 
@@ -260,7 +260,7 @@ class Customer:
         self.chats: list[Chat] = []
 
     @property
-    def _http(self):
+    def _http(self) -> HttpClient:
         return self.fakes.control(SALESFORCE).http
 
     def open_chat(self, queue: str | None = None, text: str = "Hello, I need help with my order.") -> Chat:

@@ -103,7 +103,7 @@ class Fakes:
         return self.control().last_seq()
 
     def env(self) -> dict[str, str]:
-        """The connector environment (DESIGN §4.3) of the running stack."""
+        """The connector environment (the connector contract) of the running stack."""
         if self.stack is None:
             raise RuntimeError("the in-process fakes have no connector environment: a connector runs as a process")
         return self.stack.env()

@@ -4,7 +4,10 @@ No connector runs here, so the test raises the Genesys interaction itself, as a 
 request (`POST /api/v2/conversations/chats` with the attribute `workItemId`).
 """
 
+import pytest
+
 from harness.genesys import ClientCredentials, GenesysApi
+from harness.http import ApiError
 
 
 def test_go_on_queue_pick_up_disconnect_and_wrap_up(omni_fakes, agent, wait_for):
@@ -25,6 +28,9 @@ def test_go_on_queue_pick_up_disconnect_and_wrap_up(omni_fakes, agent, wait_for)
     assert agent.routing_status() == "INTERACTING"
     agent.disconnect(conversation)  # Disconnect
     codes = agent.wrapup_codes(conversation)  # the wrap-up window lists the queue's codes
+    with pytest.raises(ApiError) as refused:  # a refusal carries the platform's own error body
+        agent.wrap_up(conversation, code="00000000-0000-4000-8000-000000000000")
+    assert refused.value.code == "conversation.error.wrapup.code.invalid"
     agent.wrap_up(conversation, code=codes[-1]["name"], notes="resolved")  # pick one, Done
     wait_for(lambda: agent.routing_status() == "IDLE", "the agent routable again")
     integration.close()

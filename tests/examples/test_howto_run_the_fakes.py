@@ -21,6 +21,6 @@ def test_talk_to_the_fakes_over_https(omni_fakes):
 
 
 def test_the_connector_environment(connector_env):
-    # What a connector is started with (DESIGN §4.3), as a dict and as an env file.
+    # What a connector is started with (the connector contract), as a dict and as an env file.
     assert connector_env["SALESFORCE_LOGIN_URL"].startswith("https://127.0.0.1:")
     assert "OMNI_SYNC_SETTINGS=" in connector_env.env_file.read_text()
