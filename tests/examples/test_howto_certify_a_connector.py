@@ -1,0 +1,16 @@
+"""How to certify a connector from Python: `harness.certify.certify(...)`, narrowed to some requirements.
+
+`connector=None` certifies the bundled reference connector; give your own command line instead. The per-requirement
+verdicts are in `outcome.results.verdicts()`, the reports in `report_dir`.
+"""
+
+from harness.certify import certify
+from harness.results import Verdict
+
+
+def test_certify_the_reference_connector_for_one_requirement(tmp_path):
+    outcome = certify(connector=None, requirements=["PRES-1"], report_dir=tmp_path / "report", workers=1)
+    verdicts = outcome.results.verdicts()
+    assert outcome.startup_error is None
+    assert verdicts["PRES-1"].verdict is Verdict.PASSED
+    assert (tmp_path / "report" / "summary.json").exists()
