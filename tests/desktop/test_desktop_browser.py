@@ -124,12 +124,13 @@ def page(running: Platforms):
         desktop.stop()
 
 
-def screenshot(page, folders: list[Path], name: str) -> None:
+def screenshot(page, folders: list[Path], name: str, readme: bool = False) -> None:
+    """Saved in every artefact folder; `OMNI_DESKTOP_README_SCREENSHOT=1` also refreshes the README's picture."""
     first = folders[0] / name
     page.screenshot(path=str(first), full_page=True)
     for folder in folders[1:]:
         shutil.copyfile(first, folder / name)
-    if os.environ.get("OMNI_DESKTOP_README_SCREENSHOT"):
+    if readme and os.environ.get("OMNI_DESKTOP_README_SCREENSHOT"):
         shutil.copyfile(first, README_SCREENSHOT)
 
 
@@ -217,7 +218,7 @@ def test_the_seed_workflow_by_clicking_only(running: Platforms, page, artefacts)
     entry.locator("summary").click()
     expect(entry.get_by_test_id("response-body")).to_contain_text(refused["data"]["responseBody"]["code"])
     expect(entry.get_by_test_id("request-body")).to_contain_text(other_queue_id)
-    screenshot(page, artefacts, "desktop-connected.png")
+    screenshot(page, artefacts, "desktop-connected.png", readme=True)
 
     # 5. Close the work item in the console: the client disconnects and the wrap-up window opens.
     tab.get_by_test_id("close-tab").click()
