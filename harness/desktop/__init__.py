@@ -3,13 +3,14 @@ Cloud client and the Salesforce console) against the running fakes, with the liv
 
 from __future__ import annotations
 
+import dataclasses
 import ssl
 from collections.abc import Mapping
 from typing import Any
 
 from fakes.core import RunningServer, serve_app
 
-from .app import DesktopTargets, create_desktop_app
+from .app import FORWARDER_KEY, DesktopTargets, create_desktop_app
 
 __all__ = ["DesktopTargets", "create_desktop_app", "desktop_targets", "start_desktop"]
 
@@ -42,4 +43,12 @@ def start_desktop(stack_or_urls: Any, host: str = "127.0.0.1", ssl_context: ssl.
     """
     targets = desktop_targets(stack_or_urls)
     app = create_desktop_app(targets.genesys_url, targets.salesforce_url, targets.ca_file, allowed_hosts=(host,))
-    return serve_app(app, host, port, ssl_context, name="desktop")
+    server = serve_app(app, host, port, ssl_context, name="desktop")
+    forwarder = app.extensions[FORWARDER_KEY]
+    stop_server = server._stop
+
+    def stop() -> None:
+        forwarder.close()  # a held event long-poll then ends within its one-second hold
+        stop_server()
+
+    return dataclasses.replace(server, _stop=stop)

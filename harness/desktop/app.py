@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import threading
+import time
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -28,8 +30,11 @@ DROPPED_RESPONSE_HEADERS = {"connection", "keep-alive", "proxy-authenticate", "p
 FORWARD_TIMEOUT_SECONDS = 45.0
 FORWARD_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 USER_AGENT = "omni-harness-desktop"
+EVENTS_PATH = "_fake/events"
+EVENTS_HOLD_SECONDS = 1.0
 ASSETS = {"desktop.js": "text/javascript", "desktop.css": "text/css"}
 PLATFORMS = {"genesys": "Genesys Cloud", "salesforce": "Salesforce"}
+FORWARDER_KEY = "omni_desktop_forwarder"
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,7 @@ class Forwarder:
 
     targets: DesktopTargets
     sessions: dict[str, requests.Session] = field(default_factory=dict)
+    stopping: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
         for platform in PLATFORMS:
@@ -87,21 +93,50 @@ class Forwarder:
             self.sessions[platform] = session
 
     def close(self) -> None:
+        self.stopping.set()
         for session in self.sessions.values():
             session.close()
 
+    def _events(self, platform: str, base: str, headers: dict[str, str]) -> requests.Response:
+        """`GET /_fake/events?wait=S` held as a series of holds of at most a second each, same query otherwise.
+
+        A hold cannot be interrupted from here, so one of 25 s would keep the desktop from stopping for as long
+        (the control API journals no request, so the fake's journal looks the same either way).
+        """
+        args = request.args.to_dict(flat=True)
+        try:
+            wait = max(0.0, float(args.get("wait") or 0))
+        except ValueError:
+            wait = 0.0  # forwarded as given: the fake answers a malformed wait with its own error
+        deadline = time.monotonic() + wait
+        while True:
+            remaining = deadline - time.monotonic()
+            hold = min(remaining, EVENTS_HOLD_SECONDS)
+            if "wait" in args and hold > 0 and wait > 0:
+                args["wait"] = f"{hold:.3f}"
+            answer = self.sessions[platform].get(f"{base}/{EVENTS_PATH}", params=args, headers=headers,
+                                                 timeout=FORWARD_TIMEOUT_SECONDS, allow_redirects=False)
+            if answer.status_code != 200 or remaining <= EVENTS_HOLD_SECONDS or self.stopping.is_set():
+                return answer
+            try:
+                if answer.json().get("events"):
+                    return answer
+            except ValueError:
+                return answer
+
     def forward(self, platform: str, path: str) -> Response:
         base = self.targets.url(platform).rstrip("/")
-        url = f"{base}/{path}"
-        query = request.query_string.decode("latin-1")
-        if query:
-            url = f"{url}?{query}"
         headers = {name: request.headers[name] for name in FORWARDED_REQUEST_HEADERS if name in request.headers}
         headers["User-Agent"] = USER_AGENT
         body = request.get_data(cache=False)
         try:
-            answer = self.sessions[platform].request(request.method, url, data=body or None, headers=headers,
-                                                     timeout=FORWARD_TIMEOUT_SECONDS, allow_redirects=False)
+            if request.method == "GET" and path.strip("/") == EVENTS_PATH:
+                answer = self._events(platform, base, headers)
+            else:
+                query = request.query_string.decode("latin-1")
+                answer = self.sessions[platform].request(request.method, f"{base}/{path}" + (f"?{query}" if query else ""),
+                                                         data=body or None, headers=headers,
+                                                         timeout=FORWARD_TIMEOUT_SECONDS, allow_redirects=False)
         except requests.RequestException as exc:
             return _refusal(502, "bad_gateway", f"the desktop cannot reach the {PLATFORMS[platform]} fake at {base}: "
                                                 f"{exc.__class__.__name__}: {exc}")
@@ -130,7 +165,7 @@ def create_desktop_app(genesys_url: str, salesforce_url: str, ca_file: str | Non
     allowed = {h.lower() for h in allowed_hosts}
     app = Flask(__name__, static_folder=None)
     app.config["DESKTOP_TARGETS"] = targets
-    app.extensions["omni_desktop_forwarder"] = forwarder
+    app.extensions[FORWARDER_KEY] = forwarder
 
     @app.before_request
     def _guard() -> Response | None:

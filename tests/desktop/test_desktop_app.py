@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from importlib import resources
 from pathlib import Path
 
@@ -213,6 +214,51 @@ def test_a_held_long_poll_does_not_block_other_calls(stack, desktop, http):
     assert other.status_code == 200 and thread.is_alive()
     thread.join()
     assert held["answer"].status_code == 200 and held["answer"].json()["events"] == []
+
+
+def test_a_long_poll_answers_as_soon_as_an_event_arrives(stack, desktop, http):
+    last = stack.world.journal.last_seq
+    held: dict = {}
+
+    def poll():
+        started = time.monotonic()
+        held["answer"] = http.get(desktop.url + "/genesys/_fake/events", params={"after": last, "wait": 20})
+        held["seconds"] = time.monotonic() - started
+
+    thread = threading.Thread(target=poll)
+    thread.start()
+    assert http.post(desktop.url + "/salesforce/_fake/customers/chats",
+                     json={"queue": stack.world.plan.queue_pairs[0].salesforce_developer_name}).status_code == 201
+    thread.join(timeout=25)
+    body = held["answer"].json()
+    assert held["seconds"] < 10
+    assert body["events"] and body["events"][0]["seq"] > last and body["lastSeq"] >= body["events"][-1]["seq"]
+
+
+def test_stopping_the_desktop_does_not_wait_out_a_held_long_poll():
+    """The page holds `/_fake/events?wait=25` open all the time; stopping the desktop must not wait it out."""
+    arrived = threading.Event()
+    app = Flask("holding")
+
+    @app.get("/_fake/events")
+    def events():
+        arrived.set()
+        time.sleep(float(request.args["wait"]))  # the upstream holding the request, as the fake does
+        return jsonify({"events": [], "lastSeq": int(request.args["after"])})
+
+    upstream = serve_app(app, "127.0.0.1", 0, name="holding")
+    server = start_desktop({"genesys": upstream.url, "salesforce": upstream.url})
+    thread = threading.Thread(target=lambda: requests.get(server.url + "/genesys/_fake/events",
+                                                          params={"after": 7, "wait": 25}, timeout=30))
+    thread.start()
+    try:
+        assert arrived.wait(10)
+        started = time.monotonic()
+        server.stop()
+        assert time.monotonic() - started < 4
+    finally:
+        thread.join(timeout=30)
+        upstream.stop()
 
 
 # -- where the fakes are --------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -74,14 +75,15 @@ def artefacts(tmp_path: Path) -> list[Path]:
     return folders
 
 
-@pytest.fixture
-def running(tmp_path: Path) -> Iterator[Platforms]:
+@pytest.fixture(scope="module")
+def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platforms]:
     """Both fakes over TLS and the bundled reference connector, ready (it authenticated and subscribed)."""
-    stack = start_stack(tls=True, workdir=tmp_path / "stack")
+    folder = tmp_path_factory.mktemp("desktop-browser")
+    stack = start_stack(tls=True, workdir=folder / "stack")
     env = stack.env()
     verify = str(stack.ca.ca_path)
     control = FakeControl(stack.url("genesys"), verify)
-    connector = ConnectorProcess(None, env, tmp_path / "connector.log")
+    connector = ConnectorProcess(None, env, folder / "connector.log")
     genesys = GenesysApi(env["GENESYS_API_URL"], ClientCredentials(env["GENESYS_LOGIN_URL"], env["GENESYS_CLIENT_ID"],
                                                                    env["GENESYS_CLIENT_SECRET"], verify), verify)
     salesforce = SalesforceApi(env["SALESFORCE_INSTANCE_URL"],
@@ -101,27 +103,74 @@ def running(tmp_path: Path) -> Iterator[Platforms]:
         stack.stop()
 
 
-@pytest.fixture
-def page(running: Platforms):
-    from playwright.sync_api import sync_playwright
-
+@pytest.fixture(scope="module")
+def desktop_url(running: Platforms) -> Iterator[str]:
     from harness.desktop import start_desktop
 
-    desktop = start_desktop(running.stack)
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-            try:
-                tab = browser.new_page(viewport={"width": 1600, "height": 1100})
-                errors: list[str] = []
-                tab.on("pageerror", lambda exc: errors.append(str(exc)))
-                tab.goto(desktop.url)
-                yield tab
-                assert errors == [], f"the page raised: {errors}"
-            finally:
-                browser.close()
-    finally:
-        desktop.stop()
+    server = start_desktop(running.stack)
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def open_desktop(browser, desktop_url: str):
+    """Opens the desktop with the given agents on it; the page must raise no script error."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=STEP_TIMEOUT_MS)
+    context = browser.new_context(viewport={"width": 1600, "height": 1100})
+    errors: list[str] = []
+
+    def opener(*agent_indexes: int):
+        tab = context.new_page()
+        tab.on("pageerror", lambda exc: errors.append(str(exc)))
+        tab.goto(f"{desktop_url}/#agents={','.join(str(i) for i in agent_indexes)}")
+        expect(tab.locator("body")).to_have_attribute("data-ready", "true")
+        expect(tab.get_by_test_id("feed-status")).to_have_attribute("data-state", "live")
+        return tab
+
+    yield opener
+    context.close()
+    assert errors == [], f"the page raised: {errors}"
+
+
+@dataclass(frozen=True)
+class Seat:
+    """One agent on the page, and their ids on both platforms."""
+
+    name: str
+    genesys_id: str
+    salesforce_id: str
+    card: Any  # the agent's card on the page
+
+    @property
+    def client(self):
+        return self.card.get_by_test_id("genesys-client")
+
+    @property
+    def console(self):
+        return self.card.get_by_test_id("salesforce-console")
+
+
+def seat(running: Platforms, page, index: int) -> Seat:
+    person = running.stack.world.plan.people[index - 1]
+    genesys_id = next(u for u in running.genesys.users() if u["email"] == person.email)["id"]
+    salesforce_id = running.salesforce.query(f"SELECT Id FROM User WHERE Email = '{person.email}'")[0]["Id"]
+    return Seat(person.name, genesys_id, salesforce_id, page.locator(f'[data-testid="agent"][data-agent="{index}"]'))
+
+
+def queue_ids(running: Platforms) -> dict[str, str]:
+    return {q["name"]: q["id"] for q in running.genesys.queues()}
 
 
 def screenshot(page, folders: list[Path], name: str, readme: bool = False) -> None:
@@ -134,25 +183,21 @@ def screenshot(page, folders: list[Path], name: str, readme: bool = False) -> No
         shutil.copyfile(first, README_SCREENSHOT)
 
 
-def test_the_seed_workflow_by_clicking_only(running: Platforms, page, artefacts):
+def test_the_seed_workflow_by_clicking_only(running: Platforms, open_desktop, artefacts):
     from playwright.sync_api import expect
 
-    expect.set_options(timeout=STEP_TIMEOUT_MS)
     plan = running.stack.world.plan
-    person = plan.people[0]
     pair = plan.queue_pairs[0]
-    genesys_user = next(u for u in running.genesys.users() if u["email"] == person.email)["id"]
-    sf_user = running.salesforce.query(f"SELECT Id FROM User WHERE Email = '{person.email}'")[0]["Id"]
-    queues = {q["name"]: q["id"] for q in running.genesys.queues()}
+    queues = queue_ids(running)
     queue_id = queues[pair.genesys_name]
     other_queue_id = queues[plan.queue_pairs[1].genesys_name]
+    page = open_desktop(1, 2)
+    alice = seat(running, page, 1)
+    genesys_user, sf_user, client, console = alice.genesys_id, alice.salesforce_id, alice.client, alice.console
+    # Only this agent can be offered the chat, whatever another test left On Queue.
+    running.genesys.set_queue_members(queue_id, [genesys_user])
 
-    expect(page.locator("body")).to_have_attribute("data-ready", "true")
-    expect(page.get_by_test_id("feed-status")).to_have_attribute("data-state", "live")
-    agent = page.locator(f'[data-testid="agent"][data-agent="{person.index}"]')
-    client = agent.get_by_test_id("genesys-client")
-    console = agent.get_by_test_id("salesforce-console")
-    expect(agent.get_by_role("heading", name=person.name)).to_be_visible()
+    expect(alice.card.get_by_role("heading", name=alice.name)).to_be_visible()
     expect(client.get_by_test_id("presence")).to_have_text(running.genesys_user(genesys_user)["presence"]
                                                            ["presenceDefinition"]["systemPresence"])
     expect(console.get_by_test_id("omni-status")).to_have_text("Offline")
@@ -256,3 +301,66 @@ def test_the_seed_workflow_by_clicking_only(running: Platforms, page, artefacts)
     naming = {e["seq"] for e in running.control.journal(since=0) if work_item_id[:15] in json.dumps(e)}
     shown = {int(seq) for seq in rows.evaluate_all("rows => rows.map(r => r.dataset.seq)")}
     assert shown and shown <= naming, sorted(shown - naming)
+
+
+def test_a_transfer_to_an_agent_in_salesforce_by_clicking_only(running: Platforms, open_desktop, artefacts):
+    """XFER-2 on the page: Alice transfers from her console, Bob picks up in his client, Alice wraps up."""
+    from playwright.sync_api import expect
+
+    pair = running.stack.world.plan.queue_pairs[1]
+    queue_id = queue_ids(running)[pair.genesys_name]
+    page = open_desktop(3, 4)
+    alice, bob = seat(running, page, 3), seat(running, page, 4)
+    running.genesys.set_queue_members(queue_id, [alice.genesys_id, bob.genesys_id])
+
+    customer = page.get_by_test_id("customer-panel")
+    customer.get_by_test_id("customer-queue").select_option(pair.salesforce_developer_name)
+    customer.get_by_test_id("customer-open-chat").click()
+    work_item_id = customer.get_by_test_id("customer-chat").first.get_attribute("data-work-item-id")
+    alice.client.get_by_test_id("go-on-queue").click()
+    alice.client.get_by_test_id("pick-up").click()
+    tab = alice.console.get_by_test_id("conversation")
+    expect(tab).to_have_attribute("data-work-item-id", re.compile(f"^{work_item_id[:15]}"))
+    bob.client.get_by_test_id("go-on-queue").click()
+    expect(bob.console.get_by_test_id("omni-status")).to_have_text("Online")
+
+    # Alice transfers to Bob in Salesforce: Bob's client alerts the same work item, his console shows it incoming.
+    tab.get_by_test_id("sf-transfer-target").select_option(f"user:{bob.salesforce_id}")
+    tab.get_by_test_id("sf-transfer").click()
+    alert = bob.client.get_by_test_id("interaction")
+    expect(alert).to_have_attribute("data-state", "alerting")
+    assert same_sf_id(alert.get_attribute("data-work-item-id"), work_item_id)
+    incoming = bob.console.get_by_test_id("incoming")
+    expect(incoming).to_have_count(1)
+    (assigned,) = running.works(bob.salesforce_id)
+    assert not assigned["isEngaged"] and same_sf_id(assigned["workItemId"], work_item_id)
+    assert same_sf_id(incoming.get_attribute("data-work-id"), assigned["workId"])
+    expect(alice.client.get_by_test_id("interaction-state")).to_have_text("connected")
+    expect(alice.console.get_by_test_id("work-item")).to_have_count(1)
+
+    # Bob picks up in his client: the work opens in his console, Alice's tab closes and her wrap-up window opens.
+    alert.get_by_test_id("pick-up").click()
+    expect(bob.console.get_by_test_id("conversation")).to_have_attribute("data-work-item-id",
+                                                                         re.compile(f"^{work_item_id[:15]}"))
+    expect(bob.console.get_by_test_id("incoming")).to_have_count(0)
+    expect(alice.console.get_by_test_id("work-item")).to_have_count(0)
+    expect(alice.client.get_by_test_id("wrapup")).to_be_visible()
+    screenshot(page, artefacts, "desktop-transfer.png")
+    assert running.works(alice.salesforce_id) == []
+    (opened,) = running.works(bob.salesforce_id)
+    assert opened["isEngaged"] and same_sf_id(opened["workItemId"], work_item_id)
+    bob_leg = alert.get_attribute("data-conversation-id")
+    assert running.agent_leg(bob_leg, bob.genesys_id)["state"] == "connected"
+
+    # Both finish: Alice wraps up; Bob closes the tab and wraps up. Both are routable again.
+    alice.client.get_by_test_id("wrapup-code").select_option(index=1)
+    alice.client.get_by_test_id("wrapup-done").click()
+    bob.console.get_by_test_id("close-tab").click()
+    bob.client.get_by_test_id("wrapup-code").select_option(index=1)
+    bob.client.get_by_test_id("wrapup-done").click()
+    for agent in (alice, bob):
+        expect(agent.client.get_by_test_id("interaction")).to_have_count(0)
+        expect(agent.client.get_by_test_id("routing-status")).to_have_text("IDLE")
+        assert running.genesys_user(agent.genesys_id)["routingStatus"]["status"] == "IDLE"
+    assert running.customer_chat(work_item_id)["status"] == "Completed"
+    expect(customer.get_by_test_id("customer-chat-status")).to_have_text("Completed")
