@@ -32,6 +32,7 @@ FORWARD_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 USER_AGENT = "omni-harness-desktop"
 EVENTS_PATH = "_fake/events"
 EVENTS_HOLD_SECONDS = 1.0
+MAX_EVENTS_WAIT_SECONDS = 30.0  # what the control API holds at most; a longer wait is answered the same
 ASSETS = {"desktop.js": "text/javascript", "desktop.css": "text/css"}
 PLATFORMS = {"genesys": "Genesys Cloud", "salesforce": "Salesforce"}
 FORWARDER_KEY = "omni_desktop_forwarder"
@@ -105,7 +106,7 @@ class Forwarder:
         """
         args = request.args.to_dict(flat=True)
         try:
-            wait = max(0.0, float(args.get("wait") or 0))
+            wait = min(max(0.0, float(args.get("wait") or 0)), MAX_EVENTS_WAIT_SECONDS)
         except ValueError:
             wait = 0.0  # forwarded as given: the fake answers a malformed wait with its own error
         deadline = time.monotonic() + wait
@@ -119,9 +120,10 @@ class Forwarder:
             if answer.status_code != 200 or remaining <= EVENTS_HOLD_SECONDS or self.stopping.is_set():
                 return answer
             try:
-                if answer.json().get("events"):
-                    return answer
+                body = answer.json()
             except ValueError:
+                return answer
+            if not isinstance(body, dict) or body.get("events"):
                 return answer
 
     def forward(self, platform: str, path: str) -> Response:

@@ -12,8 +12,12 @@
       label: "Chat",
       genesysCollection: "chats", // /api/v2/conversations/chats
       customerCollection: "chats", // /_fake/customers/chats
+      workItemPrefix: "570", // LiveChatTranscript
     },
   };
+  const mediumOf = (workItemId) =>
+    Object.keys(MEDIA).find((m) => String(workItemId || "").startsWith(MEDIA[m].workItemPrefix)) || null;
+  const mediumLabel = (workItemId) => (MEDIA[mediumOf(workItemId)] || { label: "Work item" }).label;
 
   const FEED_WAIT_SECONDS = 25;
   const FEED_RETRY_MS = 1000;
@@ -518,8 +522,8 @@
     // The toolkit rejects getServicePresenceStatusId while the agent is logged out of Omni-Channel.
     if (status.ok && status.body && status.body.statusId) out.status = status.body;
     if (works.ok) out.works = decodeWorks(works.body);
-    await Promise.all(out.works.filter((w) => w.isEngaged).map(async (w) => {
-      out.chats[w.workItemId] = await readCustomerChat("chat", w.workItemId);
+    await Promise.all(out.works.filter((w) => w.isEngaged && mediumOf(w.workItemId)).map(async (w) => {
+      out.chats[w.workItemId] = await readCustomerChat(mediumOf(w.workItemId), w.workItemId);
     }));
     return out;
   }
@@ -540,7 +544,7 @@
     reconcile(v.incoming, incoming, (w) => w.workId, (w) => incomingView(agent, w));
     reconcile(v.openWork, open, (w) => w.workId, (w) => h("li", {
       class: "item work", testid: "work-item", dataset: { workId: w.workId, workItemId: w.workItemId },
-    }, h("strong", {}, "Chat"), " ", h("code", { testid: "work-item-id" }, w.workItemId),
+    }, h("strong", {}, mediumLabel(w.workItemId)), " ", h("code", { testid: "work-item-id" }, w.workItemId),
     w.chat ? [" · ", w.chat.customerName || "", " · ", h("span", { testid: "work-item-status" }, w.chat.status)] : null));
     renderTabs(agent, open);
   }
@@ -548,7 +552,7 @@
   function incomingView(agent, w) {
     const area = agent.view.sError;
     return h("li", { class: "item incoming", testid: "incoming", dataset: { workId: w.workId, workItemId: w.workItemId } },
-      h("p", { class: "line" }, h("span", { class: "badge state-alerting" }, "incoming"), " Chat ", h("code", {}, w.workItemId)),
+      h("p", { class: "line" }, h("span", { class: "badge state-alerting" }, "incoming"), ` ${mediumLabel(w.workItemId)} `, h("code", {}, w.workItemId)),
       h("div", { class: "actions" },
         h("button", { type: "button", class: "primary", testid: "accept-work",
           onclick: (ev) => act(area, ev.currentTarget, () => bridge(agent, "acceptAgentWork", { workId: w.workId })) }, "Accept"),
@@ -565,10 +569,10 @@
       (t) => t.workId,
       (t) => h("button", {
         type: "button", role: "tab", class: "tab", testid: "conversation-tab", id: `tab-${t.workId}`,
-        "aria-selected": t.selected ? "true" : "false", "aria-controls": `panel-${t.workId}`, tabindex: t.selected ? "0" : "-1",
+        "aria-selected": t.selected ? "true" : "false", "aria-controls": t.selected ? `panel-${t.workId}` : null,
         dataset: { workItemId: t.workItemId },
         onclick: () => { ui[agent.index] = t.workId; renderSalesforce(agent, agent.lastSalesforce); },
-      }, t.name || "Chat", " ", h("small", {}, id15(t.workItemId))));
+      }, t.name || mediumLabel(t.workItemId), " ", h("small", {}, id15(t.workItemId))));
     const panelItems = open.filter((w) => w.workId === selected);
     reconcile(v.tabPanels, panelItems, (w) => w.workId, (w) => tabPanel(agent, w));
   }
@@ -586,7 +590,7 @@
     if (state.ui.sTransfer[w.workId]) target.value = state.ui.sTransfer[w.workId];
     return h("section", { role: "tabpanel", class: "tab-panel", id: `panel-${w.workId}`, "aria-labelledby": `tab-${w.workId}`,
       testid: "conversation", dataset: { workId: w.workId, workItemId: w.workItemId } },
-    h("p", { class: "line" }, "Chat ", h("code", {}, w.workItemId), " · ", h("span", { testid: "conversation-status" }, chat.status)),
+    h("p", { class: "line" }, `${mediumLabel(w.workItemId)} `, h("code", {}, w.workItemId), " · ", h("span", { testid: "conversation-status" }, chat.status)),
     h("ol", { class: "transcript", "aria-label": "Transcript" }, (chat.messages || []).map((m) =>
       h("li", { class: `msg from-${m.from}` }, h("span", { class: "who" }, m.from), " ", m.text))),
     h("form", { class: "send", onsubmit: (ev) => {
