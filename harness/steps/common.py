@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
+import pytest
 from pytest_bdd import given, parsers, then, when
 
 from harness import checks
-from harness.actors import Agent, Customer, CustomerChat
+from harness.actors import Agent, Customer, CustomerChat, same_sf_id
 from harness.scenario import ScenarioContext
-from harness.waits import check_now, wait_until
+from harness.waits import CheckFailed, check_now, wait_until
 
 NAME = r"(?P<who>Alice|Bob|Carol)"
 WHO = r"(?P<who>Alice|Bob|Carol|she|he)"
@@ -67,7 +69,6 @@ def go_on_queue(ctx: ScenarioContext, agent: Agent) -> None:
 
 def pick_up(ctx: ScenarioContext, agent: Agent, label: str | None = None) -> None:
     cid, pid, label = leg_of(ctx, agent, label)
-    ctx.notes[("picked_up_after", agent.role, label)] = ctx.feed.last_seq()
     agent.client.pick_up(cid, pid)
 
 
@@ -143,7 +144,13 @@ def then_client_alerts(ctx: ScenarioContext, whose: str, label: str) -> None:
     if "transfer_queue" in ctx.notes:
         paired = ctx.notes["transfer_queue"]  # transferred to a queue: routed again from the paired queue
     elif "sender" in ctx.notes:
-        return  # transferred to an agent: no queue routes it
+        # Transferred to an agent: no queue routes it. Every work item his alert names is the chat's (ACCEPT-1):
+        # the attributes of his leg come from the sender's, so a connector that tags legs shows there.
+        named = (participant.get("attributes") or {}).get("workItemId")
+        if named and not same_sf_id(named, chat.work_item_id):
+            raise AssertionError(f"ACCEPT-1: expected {agent.label}'s alert to name work item {chat.work_item_id}; "
+                                 f"his leg carries workItemId {named}")
+        return
     else:
         paired = next(q for q in ctx.queues.values() if q.salesforce_developer_name == chat.queue)
     queue_id = (participant.get("queue") or {}).get("id")
@@ -162,6 +169,14 @@ def when_pick_up(ctx: ScenarioContext, who: str) -> None:
 def then_connects(ctx: ScenarioContext, whose: str | None = None) -> None:
     agent = agent_of(ctx, whose) if whose else ctx.notes["subject"]
     wait_connected(ctx, agent)
+    # Her click connects the chat (PICK-1, ACCEPT-2): the connector never answers for her. What it does on the
+    # connect comes after it, so it is given the time to do it first.
+    cid, pid, label = leg_of(ctx, agent)
+    ctx.settle()
+    others = checks.leg_changes_by_others(ctx, agent, cid, pid, checks.world_journal(ctx), "state")
+    if others:
+        raise AssertionError(f"expected only {agent.label} to answer {label} in her client; the connector changed "
+                             "her leg's state itself: " + "; ".join(others))
 
 
 @when(parsers.re(rf"{WHO} lets the alert time out"))
@@ -171,3 +186,35 @@ def when_alert_times_out(ctx: ScenarioContext, who: str) -> None:
     _, participant = check_now(checks.leg_state(agent, cid, "alerting"), f"{label} to be alerting for {agent.label}")
     seconds = (participant.get("alertingTimeoutMs") or 30_000) / 1000.0
     ctx.platforms.genesys_control.advance_clock(seconds + 1.0)
+
+
+# -- what must hold in every scenario ----------------------------------------------------------------------
+class DuplicateAttempt(CheckFailed):
+    """A second attempt to create the same work item or interaction: RES-6's rule, broken in this scenario's flow."""
+
+    requirements = ("RES-6",)
+
+
+def check_no_duplicate_attempt(ctx: ScenarioContext) -> None:
+    groups = checks.duplicate_attempts(ctx)
+    if not groups:
+        return
+    describe = ("one AgentWork per work item and agent, and one Genesys interaction per routing request "
+                "(RES-6), in this flow as in any")
+    seen = checks.describe_duplicates(ctx, groups)
+    raise DuplicateAttempt(f"Expected {describe}; it is {seen}.\n\n{ctx.evidence()}", describe, seen)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_bdd_after_scenario(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
+    """After the last step of a scenario that passed: the connector attempted nothing twice. A failed scenario
+    keeps its own failure."""
+    if sys.exc_info()[1] is not None or "ctx" not in request.fixturenames:
+        return
+    ctx = request.getfixturevalue("ctx")
+    try:
+        check_no_duplicate_attempt(ctx)
+    except DuplicateAttempt as exc:
+        request.node.user_properties += [("failed_step", "After the scenario: nothing attempted twice"),
+                                         ("failed_expectation", exc.describe), ("failed_seen", exc.seen)]
+        raise

@@ -17,14 +17,23 @@ def then_work_generated(ctx: ScenarioContext, who: str) -> None:
     agent = agent_of(ctx, who)
     _, _, label = leg_of(ctx, agent)
     wait_work_opened(ctx, agent, label)
-    picked = ctx.notes.get(("picked_up_after", agent.role, label))
-    if picked is not None:
-        chat = ctx.chat(label)
-        early = [e for e in checks.agent_work_creations(ctx, chat, agent) if int(e["seq"]) <= picked]
-        if early:
-            raise AssertionError(f"the AgentWork of {agent.label} for {label} was created (journal #{early[0]['seq']}) "
-                                 f"before {agent.role} clicked Pick Up (journal #{picked}); Omni-Channel generates "
-                                 "the work item on Pick Up")
+    work_born_on_pick_up(ctx, agent, label)
+
+
+def work_born_on_pick_up(ctx: ScenarioContext, agent, label: str) -> None:
+    """Omni-Channel generates the work item when the agent clicks Pick Up (PICK-2): judged from the journal's
+    order, whatever the connector's timing. Nothing of her AgentWork (an insert, accepted or refused, the record,
+    its acceptance) may come before the event in which her leg connected."""
+    cid, pid, _ = leg_of(ctx, agent, label)
+    entries = checks.world_journal(ctx)
+    connected = checks.leg_connected_seq(ctx, cid, pid, entries)
+    if connected is None:
+        raise AssertionError(f"PICK-2: the journal shows no Pick Up of {label} by {agent.label}")
+    early = checks.work_before(ctx, ctx.chat(label), agent, connected, entries)
+    if early:
+        raise AssertionError(f"PICK-2: expected the AgentWork of {agent.label} for {label} to be created and "
+                             f"accepted after her Pick Up (journal #{connected}); seen before it: "
+                             + "; ".join(early) + ". Omni-Channel generates the work item on Pick Up.")
 
 
 @then(parsers.re(rf"the routing request is gone and the chat is in progress with {NAME} as owner"))

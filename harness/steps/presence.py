@@ -17,6 +17,16 @@ def given_logged_out(ctx: ScenarioContext, who: str) -> None:
     check_now(checks.omni_status(ctx, agent, None), f"{agent.label} to be logged out of Omni-Channel")
 
 
+@given(parsers.re(rf"{NAME} is Away in the client and in Omni-Channel"))
+def given_away(ctx: ScenarioContext, who: str) -> None:
+    """Logged in to Omni-Channel with another status than Online: going On Queue is then a change of status,
+    not a login."""
+    agent = agent_of(ctx, who)
+    agent.client.set_presence("Away")
+    wait_until(checks.presence(agent, "Away"), f"{agent.label}'s presence to be Away")
+    wait_until(checks.omni_status(ctx, agent, "Away"), f"Omni-Channel status of {agent.label} to be Away")
+
+
 @when(parsers.re(rf"{WHO} sets (?:her|his) status to (?P<status>On Queue|Available|Offline|Away) in the client"))
 def when_set_status(ctx: ScenarioContext, who: str, status: str) -> None:
     agent_of(ctx, who).client.set_presence(status)

@@ -90,6 +90,9 @@ def then_one_work_item(ctx: ScenarioContext) -> None:
         conversations = ctx.conversations_for(chat.work_item_id)
         seen = (f"{len(created)} AgentWork records were created for it and {len(conversations)} Genesys "
                 f"interactions carry its work item")
-        return len(created) == 1 and len(conversations) == 1, seen
+        twice = checks.duplicate_attempts(ctx)
+        if twice:
+            seen += "; attempted twice: " + checks.describe_duplicates(ctx, twice)
+        return len(created) == 1 and len(conversations) == 1 and not twice, seen
 
     check_now(single, "exactly one AgentWork and one Genesys interaction for the chat")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pytest_bdd import parsers, then, when
 
 from harness import checks
-from harness.actors import work_item_of
+from harness.actors import same_sf_id, work_item_of
 from harness.scenario import ScenarioContext
 from harness.waits import check_now, wait_until
 
@@ -79,8 +79,14 @@ def then_no_work_for_web_chat(ctx: ScenarioContext) -> None:
                    and (e["data"].get("record") or {}).get("UserId", "")[:15] == agent.person.salesforce_user_id[:15]]
         tabs = [e for e in checks.journal_events(ctx, ctx.start_seq, "salesforce", "console.tab")
                 if (e["data"].get("userId") or "")[:15] == agent.person.salesforce_user_id[:15]]
-        ok = not works and not created and not tabs
+        # An insert counts refused or not: a connector that tries to raise work for a web chat gets it wrong.
+        attempts = [checks.request_line(ctx, e) for e in checks.world_journal(ctx)
+                    if e.get("kind") == "request" and checks.AGENT_WORK_INSERT.match(e["data"].get("path") or "")
+                    and e["data"].get("method") == "POST"
+                    and same_sf_id((e["data"].get("requestBody") or {}).get("UserId"), agent.person.salesforce_user_id)]
+        ok = not works and not created and not tabs and not attempts
         return ok, (f"{len(created)} AgentWork record(s) created for {agent.role}, {len(works)} work item(s) in "
-                    f"the console, {len(tabs)} console tab change(s)")
+                    f"the console, {len(tabs)} console tab change(s)"
+                    + (", AgentWork inserts: " + "; ".join(attempts) if attempts else ""))
 
     check_now(nothing_in_salesforce, f"no work item for {agent.label} in Salesforce for the web chat")

@@ -100,6 +100,19 @@ def when_transfer_to_queue(ctx: ScenarioContext, who: str) -> None:
     ctx.notes["transfer_queue"] = target
 
 
+@given(parsers.re(rf"{NAME}'s client alerts the transferred chat"))
+@then(parsers.re(rf"{NAME}'s client alerts the transferred chat"))
+def then_transfer_alerts(ctx: ScenarioContext, who: str) -> None:
+    """The receiver's client alerts the sender's interaction; what the alert names is ACCEPT-1's question."""
+    receiver = agent_of(ctx, who)
+    sender = ctx.notes["sender"]
+    cid, _, label = leg_of(ctx, sender)
+    conv, participant = wait_until(checks.client_offers(receiver, None, "alerting", conversation_id=cid),
+                                   f"{receiver.label}'s client to alert {label} (interaction {cid})")
+    ctx.remember_leg(receiver, label, conv["id"], participant["id"])
+    ctx.notes[("offer", receiver.role)] = label
+
+
 @then(parsers.re(r"Salesforce raises a new routing request for the chat in the second chat queue"))
 def then_new_routing_request(ctx: ScenarioContext) -> None:
     queue = ctx.queue("the second chat queue")

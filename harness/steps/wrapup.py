@@ -20,6 +20,17 @@ def wait_wrapup_window(ctx: ScenarioContext, agent) -> None:
                f"{agent.label} to be INTERACTING (in after-call work) while the wrap-up window is open")
 
 
+def wrapup_left_to_her(ctx: ScenarioContext, agent) -> None:
+    """The wrap-up is the agent's to do (WRAP-1, WRAP-2): nobody else applies a code to her leg. The connector's
+    reaction to the disconnect comes after it, so it is given the time to act first."""
+    cid, pid, label = leg_of(ctx, agent)
+    ctx.settle()
+    others = checks.leg_changes_by_others(ctx, agent, cid, pid, checks.world_journal(ctx), "wrapup")
+    if others:
+        raise AssertionError(f"expected the wrap-up of {label} to be left to {agent.label}; the connector applied "
+                             "one to her leg itself: " + "; ".join(others))
+
+
 @given(parsers.re(rf"{WHO} has disconnected the chat"))
 def given_disconnected(ctx: ScenarioContext, who: str) -> None:
     agent = agent_of(ctx, who)
@@ -30,7 +41,20 @@ def given_disconnected(ctx: ScenarioContext, who: str) -> None:
 
 @then(parsers.re(rf"(?:the|{WHOSE}) wrap-up window opens"))
 def then_wrapup_opens(ctx: ScenarioContext, whose: str | None = None) -> None:
-    wait_wrapup_window(ctx, agent_of(ctx, whose) if whose else ctx.notes["subject"])
+    agent = agent_of(ctx, whose) if whose else ctx.notes["subject"]
+    wait_wrapup_window(ctx, agent)
+    wrapup_left_to_her(ctx, agent)
+    cid, _, label = leg_of(ctx, agent)
+    check_now(checks.leg_state(agent, cid, "disconnected", wrapup_pending=True),
+              f"the wrap-up window of {label} to stay open for {agent.label}")
+
+
+@then(parsers.re(rf"{WHOSE} chat ends in the client"))
+def then_leg_ends(ctx: ScenarioContext, whose: str) -> None:
+    """Her leg is disconnected; what the wrap-up window does then is WRAP-1's question."""
+    agent = agent_of(ctx, whose)
+    cid, _, label = leg_of(ctx, agent)
+    wait_until(checks.leg_state(agent, cid, "disconnected"), f"{label} to end in {agent.label}'s client")
 
 
 @then(parsers.re(rf"{WHOSE} chat ends in the client and (?:her|his) wrap-up window opens"))
@@ -85,6 +109,8 @@ def then_code_recorded(ctx: ScenarioContext) -> None:
         return got_id == code["id"] or got == code.get("name"), f"the recorded wrap-up is {wrapup or 'none'}"
 
     wait_until(recorded, f"wrap-up code {code['name']!r} to be recorded on {agent.label}'s leg")
+    wrapup_left_to_her(ctx, agent)
+    check_now(recorded, f"wrap-up code {code['name']!r} to stay recorded on {agent.label}'s leg")
     check_now(checks.leg_state(agent, cid, "disconnected", wrapup_pending=False),
               f"the wrap-up window of {agent.label} to be closed")
 
@@ -111,6 +137,7 @@ def then_code_refused(ctx: ScenarioContext) -> None:
 def then_wrapup_stays(ctx: ScenarioContext) -> None:
     agent = ctx.notes["subject"]
     cid, _, label = leg_of(ctx, agent)
+    wrapup_left_to_her(ctx, agent)
     check_now(checks.leg_state(agent, cid, "disconnected", wrapup_pending=True),
               f"the wrap-up window of {label} to stay open in {agent.label}'s client")
     check_now(checks.routing_status(agent, "INTERACTING"), f"{agent.label} to stay INTERACTING (after-call work)")
