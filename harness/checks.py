@@ -9,7 +9,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .actors import Agent, CustomerChat, same_sf_id, work_item_of
+from .genesys import normalise_presence
+from .journal import Mark, at_or_before
 from .salesforce import soql_quote
+from .waits import fail
 
 if TYPE_CHECKING:
     from .scenario import ScenarioContext
@@ -88,8 +91,6 @@ def routing_status(agent: Agent, *wanted: str) -> Check:
 
 
 def presence(agent: Agent, system_presence: str) -> Check:
-    from .genesys import normalise_presence
-
     def check():
         value = agent.client.presence()
         return normalise_presence(value) == normalise_presence(system_presence), f"presence {value!r}", value
@@ -366,36 +367,34 @@ def describe_duplicates(ctx: ScenarioContext, groups: list[list[CreationAttempt]
     return " | ".join(parts)
 
 
-def leg_connected_seq(ctx: ScenarioContext, conversation_id: str, participant_id: str,
-                      entries: list[dict[str, Any]]) -> int | None:
-    """Journal number of the event in which the leg became connected (its Pick Up), None when it never did."""
+def leg_connected(conversation_id: str, participant_id: str, entries: list[dict[str, Any]],
+                  what: str = "the leg connected") -> Mark | None:
+    """The event in which the leg became connected (its Pick Up), None when it never did."""
     for e in entries:
         data = e.get("data", {}) or {}
         if e.get("type") == "conversation.changed" and data.get("conversationId") == conversation_id \
                 and data.get("participantId") == participant_id and data.get("state") == "connected":
-            return int(e["seq"])
+            return Mark.of(e, what)
     return None
 
 
-def work_before(ctx: ScenarioContext, chat: CustomerChat, agent: Agent, seq: int,
-                entries: list[dict[str, Any]]) -> list[str]:
-    """What happened to the agent's work for the chat before journal number `seq`: an AgentWork insert (accepted or
-    refused), the record created, or it opened (accepted), whoever did it. One line each."""
+def work_marks(ctx: ScenarioContext, chat: CustomerChat, agent: Agent,
+               entries: list[dict[str, Any]]) -> list[Mark]:
+    """Everything that happened to the agent's work for the chat, whoever did it: AgentWork inserts (accepted or
+    refused), the record created, opened (accepted), and acceptAgentWork calls for it."""
     user = agent.person.salesforce_user_id
     works: set[str] = set()
-    out: list[str] = []
+    out: list[Mark] = []
     for e in entries:
-        if int(e.get("seq") or 0) >= seq:
-            break
         data = e.get("data", {}) or {}
         if e.get("kind") == "request":
             body = data.get("requestBody") if isinstance(data.get("requestBody"), dict) else {}
             path = data.get("path") or ""
             if AGENT_WORK_INSERT.match(path) and same_sf_id(body.get("WorkItemId"), chat.work_item_id) \
                     and same_sf_id(body.get("UserId"), user) and data.get("method") == "POST":
-                out.append("insert " + request_line(ctx, e))
+                out.append(Mark.of(e, "insert " + request_line(ctx, e).split(" ", 1)[1]))
             elif path.endswith("/acceptAgentWork") and (body.get("workId") or "")[:15] in {w[:15] for w in works}:
-                out.append("accept " + request_line(ctx, e))
+                out.append(Mark.of(e, "accept " + request_line(ctx, e).split(" ", 1)[1]))
             continue
         if e.get("type") != "sobject.change" or data.get("entity") != "AgentWork":
             continue
@@ -404,28 +403,49 @@ def work_before(ctx: ScenarioContext, chat: CustomerChat, agent: Agent, seq: int
             continue
         works.add(str(data.get("recordId") or ""))
         if data.get("changeType") == "CREATE":
-            out.append(f"#{e['seq']} AgentWork {data.get('recordId')} created ({record.get('Status')})")
+            out.append(Mark.of(e, f"AgentWork {data.get('recordId')} created ({record.get('Status')})"))
         elif record.get("Status") == "Opened" and "Status" in (data.get("changedFields") or ["Status"]):
-            out.append(f"#{e['seq']} AgentWork {data.get('recordId')} Opened")
+            out.append(Mark.of(e, f"AgentWork {data.get('recordId')} Opened"))
     return out
 
 
 def leg_changes_by_others(ctx: ScenarioContext, agent: Agent, conversation_id: str, participant_id: str,
-                          entries: list[dict[str, Any]], field_name: str) -> list[str]:
+                          entries: list[dict[str, Any]], field_name: str) -> list[Mark]:
     """Requests that changed `field_name` ("state", "wrapup") of the agent's own leg, made by anyone but the agent
     (her client acts with her own token, `user:<id>`): the connector acting in her place."""
     own = f"user:{agent.person.genesys_user_id}"
-    leg_path = f"/conversations/chats/{conversation_id}/participants/{participant_id}"
+    leg_path = f"/api/v2/conversations/chats/{conversation_id}/participants/{participant_id}"
     out = []
     for e in entries:
         data = e.get("data", {}) or {}
         if e.get("kind") != "request" or e.get("source") != "genesys":
             continue
         path = data.get("path") or ""
-        if not path.startswith(f"/api/v2{leg_path}") or data.get("method") not in ("PATCH", "POST"):
+        if not path.startswith(leg_path) or data.get("method") not in ("PATCH", "POST"):
             continue
         body = data.get("requestBody") if isinstance(data.get("requestBody"), dict) else {}
         touches = field_name in body or (field_name == "wrapup" and path.endswith("/wrapup"))
         if touches and data.get("actor") != own:
-            out.append(request_line(ctx, e))
+            out.append(Mark.of(e, request_line(ctx, e).split(" ", 1)[1]))
     return out
+
+
+def leg_disconnection_marks(ctx: ScenarioContext, conversation_id: str, participant_id: str) -> list[Mark]:
+    return [Mark.of(e, "the leg was disconnected") for e in leg_disconnections(ctx, conversation_id, participant_id)]
+
+
+# -- "A happened before B", the one way every step says it -------------------------------------------------------
+def expect_after(first: Mark, later: list[Mark], describe: str, *, requirement: str | None = None) -> None:
+    """Every one of `later` (B) came after `first` (A) in the journal's order, whatever anyone's timing; else the
+    step fails with the standard message naming the requirement, each B at or before A with its journal number.
+    `describe` names B: "the AgentWork of Alice for the chat"."""
+    early = at_or_before(later, first)
+    if early:
+        fail(f"{describe} only after {first}", "; ".join(map(str, early)) + f", at or before #{first.seq}",
+             requirement=requirement)
+
+
+def expect_none(marks: list[Mark], describe: str, *, requirement: str | None = None) -> None:
+    """None of `marks` happened (in the window the caller read); else the standard failure listing them."""
+    if marks:
+        fail(describe, "; ".join(map(str, marks)), requirement=requirement)

@@ -6,7 +6,8 @@ from __future__ import annotations
 from pytest_bdd import parsers, then
 
 from harness import checks
-from harness.scenario import ScenarioContext
+from harness.actors import Agent
+from harness.scenario import ScenarioContext, needed
 from harness.waits import check_now, wait_until
 
 from .common import NAME, agent_of, leg_of, wait_work_opened
@@ -20,20 +21,17 @@ def then_work_generated(ctx: ScenarioContext, who: str) -> None:
     work_born_on_pick_up(ctx, agent, label)
 
 
-def work_born_on_pick_up(ctx: ScenarioContext, agent, label: str) -> None:
+def work_born_on_pick_up(ctx: ScenarioContext, agent: Agent, label: str) -> None:
     """Omni-Channel generates the work item when the agent clicks Pick Up (PICK-2): judged from the journal's
     order, whatever the connector's timing. Nothing of her AgentWork (an insert, accepted or refused, the record,
     its acceptance) may come before the event in which her leg connected."""
     cid, pid, _ = leg_of(ctx, agent, label)
     entries = checks.world_journal(ctx)
-    connected = checks.leg_connected_seq(ctx, cid, pid, entries)
-    if connected is None:
-        raise AssertionError(f"PICK-2: the journal shows no Pick Up of {label} by {agent.label}")
-    early = checks.work_before(ctx, ctx.chat(label), agent, connected, entries)
-    if early:
-        raise AssertionError(f"PICK-2: expected the AgentWork of {agent.label} for {label} to be created and "
-                             f"accepted after her Pick Up (journal #{connected}); seen before it: "
-                             + "; ".join(early) + ". Omni-Channel generates the work item on Pick Up.")
+    picked = needed(checks.leg_connected(cid, pid, entries, f"{agent.role}'s Pick Up of {label}"),
+                    f"Pick Up of {label} by {agent.label} in the journal")
+    checks.expect_after(picked, checks.work_marks(ctx, ctx.chat(label), agent, entries),
+                        f"the AgentWork of {agent.label} for {label} to be inserted, created and accepted",
+                        requirement="PICK-2")
 
 
 @then(parsers.re(rf"the routing request is gone and the chat is in progress with {NAME} as owner"))

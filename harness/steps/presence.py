@@ -8,7 +8,7 @@ from harness import checks
 from harness.scenario import ScenarioContext
 from harness.waits import check_now, wait_until
 
-from .common import NAME, WHO, agent_of
+from .common import NAME, WHO, agent_of, subject
 
 
 @given(parsers.re(rf"{NAME} is logged out of Omni-Channel in Salesforce"))
@@ -34,14 +34,14 @@ def when_set_status(ctx: ScenarioContext, who: str, status: str) -> None:
 
 @then(parsers.re(r"the client shows (?:her|him) On Queue and ready for interactions"))
 def then_on_queue(ctx: ScenarioContext) -> None:
-    agent = ctx.notes["subject"]
+    agent = subject(ctx)
     wait_until(checks.presence(agent, "On Queue"), f"{agent.label}'s presence to be On Queue")
     wait_until(checks.routing_status(agent, "IDLE"), f"{agent.label}'s routing status to be IDLE")
 
 
 @then(parsers.re(r"Omni-Channel shows (?:her|him) Online in Salesforce"))
 def then_online(ctx: ScenarioContext) -> None:
-    agent = ctx.notes["subject"]
+    agent = subject(ctx)
     wait_until(checks.omni_status(ctx, agent, "Online"), f"Omni-Channel status of {agent.label} to be Online "
                "in the console")
     wait_until(checks.presence_record(ctx, agent, "Online"), f"the current UserServicePresence of {agent.label} "
@@ -50,7 +50,7 @@ def then_online(ctx: ScenarioContext) -> None:
 
 @then(parsers.re(r"Omni-Channel no longer shows (?:her|him) Online in Salesforce"))
 def then_not_online(ctx: ScenarioContext) -> None:
-    agent = ctx.notes["subject"]
+    agent = subject(ctx)
 
     def left_online():
         status = agent.console.status()

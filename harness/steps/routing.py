@@ -8,9 +8,9 @@ from pytest_bdd import parsers, then, when
 from harness import checks
 from harness.actors import same_sf_id, work_item_of
 from harness.scenario import ScenarioContext
-from harness.waits import check_now, wait_until
+from harness.waits import check_now, expect, wait_until
 
-from .common import CHAT, WHO, WHOSE, agent_of
+from .common import CHAT, WHO, WHOSE, agent_of, leg_of, settle, subject
 
 
 @then(parsers.re(rf"{CHAT} waits for an agent in Salesforce with its routing request"))
@@ -22,9 +22,10 @@ def then_routing_request(ctx: ScenarioContext, label: str) -> None:
 
 @then(parsers.re(r"no work item is created before (?:she|he) picks up"))
 def then_no_work_before_pickup(ctx: ScenarioContext) -> None:
-    agent = ctx.notes["subject"]
-    chat = ctx.chat(ctx.notes[("offer", agent.role)])
-    ctx.settle()
+    agent = subject(ctx)
+    _, _, label = leg_of(ctx, agent)
+    chat = ctx.chat(label)
+    settle(ctx)
 
     def none_yet():
         works = checks.agent_works(ctx, chat)
@@ -47,10 +48,10 @@ def then_web_chat_alerts(ctx: ScenarioContext, whose: str) -> None:
     cid = ctx.web_chats["the web chat"]
     conv, participant = wait_until(checks.client_offers(agent, None, "alerting", conversation_id=cid),
                                    f"{agent.label}'s client to alert the web chat {cid}")
-    if work_item_of(conv):
-        raise AssertionError(f"the web chat carries work item {work_item_of(conv)}; a plain web chat has none")
+    expect(not work_item_of(conv), "the web chat to carry no work item, as a plain web chat does",
+           f"it carries work item {work_item_of(conv)}", requirement="ROUTE-2")
     ctx.remember_leg(agent, "the web chat", cid, participant["id"])
-    ctx.notes[("offer", agent.role)] = "the web chat"
+    ctx.state.offered[agent.role] = "the web chat"
 
 
 @when(parsers.re(rf"{WHO} clicks Pick Up on the web chat"))
@@ -62,15 +63,15 @@ def when_pick_up_web_chat(ctx: ScenarioContext, who: str) -> None:
 
 @then(parsers.re(r"the web chat connects in the client"))
 def then_web_chat_connects(ctx: ScenarioContext) -> None:
-    agent = ctx.notes["subject"]
+    agent = subject(ctx)
     cid, _ = ctx.leg(agent, "the web chat")
     wait_until(checks.leg_state(agent, cid, "connected"), f"the web chat to be connected in {agent.label}'s client")
 
 
 @then(parsers.re(r"no work item is created for (?:her|him) in Salesforce"))
 def then_no_work_for_web_chat(ctx: ScenarioContext) -> None:
-    agent = ctx.notes["subject"]
-    ctx.settle()
+    agent = subject(ctx)
+    settle(ctx)
 
     def nothing_in_salesforce():
         works = agent.console.works()

@@ -7,8 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
+
 from harness import checks
 from harness.actors import CustomerChat
+from harness.journal import Mark
+from harness.waits import CheckFailed
 
 ITEM = "5705i0000000001AAA"
 ALICE_SF, ALICE_G = "0055i0000000003AAA", "e3e70682-c209-4cac-a29f-6fbed82c07cd"
@@ -109,10 +113,17 @@ def test_work_created_or_accepted_before_pick_up_is_seen() -> None:
     connected = {"seq": 12, "kind": "event", "source": "genesys", "type": "conversation.changed",
                  "data": {"conversationId": CID, "participantId": PID, "state": "connected"}}
     entries = [_insert(5), created, opened, accept, connected]
-    assert checks.leg_connected_seq(ctx, CID, PID, entries) == 12
-    early = checks.work_before(ctx, chat, agent, 12, entries)
-    assert len(early) == 4 and early[0].startswith("insert #5") and "Opened" in early[2] and "accept #9" in early[3]
-    assert checks.work_before(ctx, chat, agent, 5, entries) == []
+    picked = checks.leg_connected(CID, PID, entries, "Alice's Pick Up")
+    assert picked == Mark(12, "Alice's Pick Up")
+    marks = checks.work_marks(ctx, chat, agent, entries)
+    assert [m.seq for m in marks] == [5, 6, 8, 9]
+    assert marks[0].what.startswith("insert POST") and marks[2].what.endswith("Opened")
+    assert marks[3].what.startswith("accept POST")
+    with pytest.raises(CheckFailed) as failed:
+        checks.expect_after(picked, marks, "the AgentWork of Alice", requirement="PICK-2")
+    assert failed.value.describe == "the AgentWork of Alice only after #12 Alice's Pick Up (PICK-2)"
+    assert failed.value.seen.startswith("#5 insert POST") and "#9 accept" in failed.value.seen
+    checks.expect_after(Mark(4, "Alice's Pick Up"), marks, "the AgentWork of Alice", requirement="PICK-2")
 
 
 def test_only_the_agent_changes_her_own_leg() -> None:
@@ -122,4 +133,4 @@ def test_only_the_agent_changes_her_own_leg() -> None:
     connector = _request(4, "genesys", "PATCH", path, 202, {"wrapup": {"code": "c"}}, actor="client:x")
     assert checks.leg_changes_by_others(ctx, agent, CID, PID, [hers, connector], "state") == []
     wrapups = checks.leg_changes_by_others(ctx, agent, CID, PID, [hers, connector], "wrapup")
-    assert len(wrapups) == 1 and wrapups[0].startswith("#4 PATCH")
+    assert len(wrapups) == 1 and str(wrapups[0]).startswith("#4 PATCH")
