@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .actors import Agent, CustomerChat, same_sf_id, work_item_of
+from .genesys import normalise_presence
+from .journal import Mark, at_or_before
 from .salesforce import soql_quote
+from .waits import fail
 
 if TYPE_CHECKING:
     from .scenario import ScenarioContext
@@ -85,8 +91,6 @@ def routing_status(agent: Agent, *wanted: str) -> Check:
 
 
 def presence(agent: Agent, system_presence: str) -> Check:
-    from .genesys import normalise_presence
-
     def check():
         value = agent.client.presence()
         return normalise_presence(value) == normalise_presence(system_presence), f"presence {value!r}", value
@@ -253,3 +257,195 @@ def leg_disconnections(ctx: ScenarioContext, conversation_id: str, participant_i
             if e.get("data", {}).get("conversationId") == conversation_id
             and e.get("data", {}).get("participantId") == participant_id
             and e.get("data", {}).get("state") == "disconnected"]
+
+
+# -- who did what, in which order: the journal's requests and the events they caused --------------------------
+AGENT_WORK_INSERT = re.compile(r"^/services/data/v[\d.]+/sobjects/AgentWork/?$")
+CHAT_CREATE = re.compile(r"^/api/v2/conversations/chats/?$")
+# Refusals that show the platform never looked at the record (an expired session, a rate limit): the retry
+# that follows is the same attempt, not a second one.
+NOT_LOOKED_AT = (401, 429)
+
+
+def world_journal(ctx: ScenarioContext, since: int | None = None) -> list[dict[str, Any]]:
+    """Every entry of both platforms since the scenario began (or `since`), in journal order."""
+    return ctx.platforms.genesys_control.journal(since=ctx.start_seq if since is None else since)
+
+
+def is_harness_request(ctx: ScenarioContext, entry: dict[str, Any]) -> bool:
+    return entry.get("correlationId") in set(ctx.platforms.tagger.sent)
+
+
+def request_line(ctx: ScenarioContext, entry: dict[str, Any]) -> str:
+    """`#158 POST /services/data/v67.0/sobjects/AgentWork/ -> 201 [connector]`, for a failure message."""
+    data = entry.get("data", {}) or {}
+    who = "harness" if is_harness_request(ctx, entry) else "connector"
+    line = f"#{entry.get('seq')} {data.get('method')} {data.get('path')} -> {data.get('status')} [{who}]"
+    body = data.get("responseBody")
+    if (data.get("status") or 0) >= 400 and body is not None:
+        line += f" {json.dumps(body)[:160]}"
+    return line
+
+
+@dataclass(frozen=True)
+class CreationAttempt:
+    """One request that tried to create a record of the flow: an AgentWork for an agent, or a Genesys interaction
+    for a work item. `round` counts the routing requests raised for the work item before it: a transfer to a
+    queue raises a new one, and with it the right to a new interaction and new work."""
+
+    what: str  # "AgentWork" | "interaction"
+    work_item_id: str
+    user_id: str | None
+    round: int
+    entry: dict[str, Any]
+
+    @property
+    def seq(self) -> int:
+        return int(self.entry.get("seq") or 0)
+
+    @property
+    def key(self) -> tuple[str, str, str | None, int]:
+        return self.what, self.work_item_id[:15], (self.user_id or "")[:15] or None, self.round
+
+
+def creation_attempts(ctx: ScenarioContext, entries: list[dict[str, Any]]) -> list[CreationAttempt]:
+    """Every attempt of the connector, accepted or refused, to create an AgentWork or a Genesys interaction for a
+    work item, in journal order (attempts the platform did not look at, 401 and 429, left out)."""
+    rounds: dict[str, int] = {}
+    out: list[CreationAttempt] = []
+    harness = set(ctx.platforms.tagger.sent)
+    for e in entries:
+        data = e.get("data", {}) or {}
+        if e.get("kind") == "event":
+            if e.get("type") == "sobject.change" and data.get("entity") == "PendingServiceRouting" \
+                    and data.get("changeType") == "CREATE":
+                item = ((data.get("record") or {}).get("WorkItemId") or "")[:15]
+                rounds[item] = rounds.get(item, 0) + 1
+            continue
+        if e.get("kind") != "request" or data.get("method") != "POST" or e.get("correlationId") in harness:
+            continue
+        if data.get("status") in NOT_LOOKED_AT or data.get("fault"):
+            continue
+        body = data.get("requestBody") if isinstance(data.get("requestBody"), dict) else {}
+        path = data.get("path") or ""
+        if e.get("source") == "salesforce" and AGENT_WORK_INSERT.match(path):
+            item = str(body.get("WorkItemId") or "")
+            if item:
+                out.append(CreationAttempt("AgentWork", item, str(body.get("UserId") or ""),
+                                           rounds.get(item[:15], 0), e))
+        elif e.get("source") == "genesys" and CHAT_CREATE.match(path):
+            item = str((body.get("attributes") or {}).get("workItemId") or "")
+            if item:
+                out.append(CreationAttempt("interaction", item, None, rounds.get(item[:15], 0), e))
+    return out
+
+
+def duplicate_attempts(ctx: ScenarioContext, entries: list[dict[str, Any]] | None = None) -> list[list[CreationAttempt]]:
+    """Groups of two or more attempts to create the same thing: a second AgentWork for one work item and agent,
+    a second Genesys interaction for one routing request. Refused by the platform or not, the attempt is the
+    defect: on a real org the race can go either way."""
+    groups: dict[tuple, list[CreationAttempt]] = {}
+    # Only this scenario's chats: the journal is the world's, other scenarios run beside it.
+    mine = {chat.work_item_id[:15] for chat in ctx.chats.values()}
+    for attempt in creation_attempts(ctx, world_journal(ctx) if entries is None else entries):
+        if attempt.work_item_id[:15] in mine:
+            groups.setdefault(attempt.key, []).append(attempt)
+    return [group for group in groups.values() if len(group) > 1]
+
+
+def describe_duplicates(ctx: ScenarioContext, groups: list[list[CreationAttempt]]) -> str:
+    names = ctx.names()
+    parts = []
+    for group in groups:
+        first = group[0]
+        whom = f" and {names.get(first.user_id or '', first.user_id)}" if first.user_id else ""
+        subject = (f"{len(group)} AgentWork inserts for {names.get(first.work_item_id, first.work_item_id)}{whom}"
+                   if first.what == "AgentWork" else
+                   f"{len(group)} Genesys interactions raised for one routing request of "
+                   f"{names.get(first.work_item_id, first.work_item_id)}")
+        parts.append(subject + ": " + "; ".join(request_line(ctx, a.entry) for a in group))
+    return " | ".join(parts)
+
+
+def leg_connected(conversation_id: str, participant_id: str, entries: list[dict[str, Any]],
+                  what: str = "the leg connected") -> Mark | None:
+    """The event in which the leg became connected (its Pick Up), None when it never did."""
+    for e in entries:
+        data = e.get("data", {}) or {}
+        if e.get("type") == "conversation.changed" and data.get("conversationId") == conversation_id \
+                and data.get("participantId") == participant_id and data.get("state") == "connected":
+            return Mark.of(e, what)
+    return None
+
+
+def work_marks(ctx: ScenarioContext, chat: CustomerChat, agent: Agent,
+               entries: list[dict[str, Any]]) -> list[Mark]:
+    """Everything that happened to the agent's work for the chat, whoever did it: AgentWork inserts (accepted or
+    refused), the record created, opened (accepted), and acceptAgentWork calls for it."""
+    user = agent.person.salesforce_user_id
+    works: set[str] = set()
+    out: list[Mark] = []
+    for e in entries:
+        data = e.get("data", {}) or {}
+        if e.get("kind") == "request":
+            body = data.get("requestBody") if isinstance(data.get("requestBody"), dict) else {}
+            path = data.get("path") or ""
+            if AGENT_WORK_INSERT.match(path) and same_sf_id(body.get("WorkItemId"), chat.work_item_id) \
+                    and same_sf_id(body.get("UserId"), user) and data.get("method") == "POST":
+                out.append(Mark.of(e, "insert " + request_line(ctx, e).split(" ", 1)[1]))
+            elif path.endswith("/acceptAgentWork") and (body.get("workId") or "")[:15] in {w[:15] for w in works}:
+                out.append(Mark.of(e, "accept " + request_line(ctx, e).split(" ", 1)[1]))
+            continue
+        if e.get("type") != "sobject.change" or data.get("entity") != "AgentWork":
+            continue
+        record = data.get("record") or {}
+        if not (same_sf_id(record.get("WorkItemId"), chat.work_item_id) and same_sf_id(record.get("UserId"), user)):
+            continue
+        works.add(str(data.get("recordId") or ""))
+        if data.get("changeType") == "CREATE":
+            out.append(Mark.of(e, f"AgentWork {data.get('recordId')} created ({record.get('Status')})"))
+        elif record.get("Status") == "Opened" and "Status" in (data.get("changedFields") or ["Status"]):
+            out.append(Mark.of(e, f"AgentWork {data.get('recordId')} Opened"))
+    return out
+
+
+def leg_changes_by_others(ctx: ScenarioContext, agent: Agent, conversation_id: str, participant_id: str,
+                          entries: list[dict[str, Any]], field_name: str) -> list[Mark]:
+    """Requests that changed `field_name` ("state", "wrapup") of the agent's own leg, made by anyone but the agent
+    (her client acts with her own token, `user:<id>`): the connector acting in her place."""
+    own = f"user:{agent.person.genesys_user_id}"
+    leg_path = f"/api/v2/conversations/chats/{conversation_id}/participants/{participant_id}"
+    out = []
+    for e in entries:
+        data = e.get("data", {}) or {}
+        if e.get("kind") != "request" or e.get("source") != "genesys":
+            continue
+        path = data.get("path") or ""
+        if not path.startswith(leg_path) or data.get("method") not in ("PATCH", "POST"):
+            continue
+        body = data.get("requestBody") if isinstance(data.get("requestBody"), dict) else {}
+        touches = field_name in body or (field_name == "wrapup" and path.endswith("/wrapup"))
+        if touches and data.get("actor") != own:
+            out.append(Mark.of(e, request_line(ctx, e).split(" ", 1)[1]))
+    return out
+
+
+def leg_disconnection_marks(ctx: ScenarioContext, conversation_id: str, participant_id: str) -> list[Mark]:
+    return [Mark.of(e, "the leg was disconnected") for e in leg_disconnections(ctx, conversation_id, participant_id)]
+
+
+# -- "A happened before B", the one way every step says it -------------------------------------------------------
+def expect_after(first: Mark, later: list[Mark], describe: str, *, requirement: str | None = None) -> None:
+    """Every one of `later` (B) came after `first` (A) in the journal's order, whatever anyone's timing; else the
+    step fails with the standard message naming the requirement, each B at or before A with its journal number.
+    `describe` names B: "the AgentWork of Alice for the chat"."""
+    early = at_or_before(later, first)
+    if early:
+        fail(f"{describe} only after {first}", "; ".join(map(str, early)) + f", at or before #{first.seq}",
+             requirement=requirement)
+
+
+def expect_none(marks: list[Mark], describe: str, *, requirement: str | None = None) -> None:
+    """None of `marks` happened (in the window the caller read); else the standard failure listing them."""
+    if marks:
+        fail(describe, "; ".join(map(str, marks)), requirement=requirement)

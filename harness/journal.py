@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 MAX_LINES = 40
@@ -84,3 +85,23 @@ def timeline(entries: list[dict[str, Any]], harness_ids: set[str] | None = None,
     head = (f"Journal of this scenario ({len(entries)} entries"
             + (f", last {len(shown)} shown" if len(shown) < len(entries) else "") + "):")
     return "\n".join([head] + ["  " + describe_entry(e, harness_ids) for e in shown])
+
+
+@dataclass(frozen=True)
+class Mark:
+    """Something that happened, at its place in the world's journal (both platforms share one sequence)."""
+
+    seq: int
+    what: str
+
+    @classmethod
+    def of(cls, entry: dict[str, Any], what: str | None = None) -> Mark:
+        return cls(int(entry.get("seq") or 0), what if what is not None else describe_what(entry))
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.what}"
+
+
+def at_or_before(marks: Iterable[Mark], boundary: Mark) -> list[Mark]:
+    """The marks that did not come after `boundary`, in journal order: what happened before B, or with it."""
+    return sorted((m for m in marks if m.seq <= boundary.seq), key=lambda m: m.seq)

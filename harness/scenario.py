@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from .actors import Agent, AgentClient, AgentConsole, Customer, CustomerChat, work_item_of
 from .control import FakeControl
 from .directory import Directory, Person, QueuePair
 from .genesys import ClientCredentials, GenesysApi
-from .http import ApiError, MintedToken, Tagger
+from .http import ApiError, MintedToken, Response, Tagger
 from .journal import mentions, slice_entries, timeline
 from .lease import Lease, LeasePool
 from .salesforce import API_VERSION, PasswordLogin, SalesforceApi
 from .stackinfo import StackInfo
 from .waits import EventFeed, WaitTimeout, wait_until
+
+T = TypeVar("T")
 
 ROLES = ("Alice", "Bob", "Carol")
 QUEUE_LABELS = ("the chat queue", "the second chat queue")
@@ -101,6 +103,65 @@ class ScenarioRecord:
         return asdict(self)
 
 
+@dataclass
+class ClientTransfer:
+    """The agent's attempt to transfer in the client (XFER-1): the world just before, and the client's answer."""
+
+    before: dict[str, Any]  # the conversation's legs, the chat's AgentWork and routing requests
+    after_seq: int  # the journal's last number before the attempt
+    answer: Response
+    receiver: Agent
+
+
+@dataclass
+class WrapupAttempt:
+    """A wrap-up code the agent selected and the client's answer to Done."""
+
+    code: dict[str, Any]
+    answer: Response
+
+
+@dataclass
+class InjectedFault:
+    """A fault rule the scenario installed on one fake."""
+
+    control: FakeControl
+    rule_id: str
+
+
+@dataclass
+class ScaleRun:
+    """SCALE-1: every agent of the pool, and the chat each one was offered."""
+
+    agents: list[Agent]
+    assigned: dict[str, str] = field(default_factory=dict)  # role -> chat label
+
+
+@dataclass
+class ScenarioState:
+    """What one step saw or did that a later step reads. Each field says who writes it."""
+
+    subject: Agent | None = None  # the agent the scenario spoke of last: "she", "he", "her", "his"
+    offered: dict[str, str] = field(default_factory=dict)  # role -> label of the chat the agent was last offered
+    sender: Agent | None = None  # who transferred the chat in Salesforce
+    transfer_queue: QueuePair | None = None  # where it was transferred to, for a transfer to a queue
+    window_closed_at: dict[str, int] = field(default_factory=dict)  # role -> journal number before closing the window
+    client_transfer: ClientTransfer | None = None
+    wrapped_up: dict[str, dict[str, Any]] = field(default_factory=dict)  # role -> the code selected, then Done
+    wrapup_refused: dict[str, WrapupAttempt] = field(default_factory=dict)  # role -> a code outside the list
+    rate_limit: InjectedFault | None = None  # RES-1's 429
+    socket_closed_at: int | None = None  # RES-3: journal number before the socket was closed
+    restart_seconds: float | None = None  # RES-5: how long the connector's restart took
+    scale: ScaleRun | None = None
+
+
+def needed(value: T | None, what: str) -> T:
+    """A field of the scenario's state that an earlier step must have set; `what` says which step."""
+    if value is None:
+        raise RuntimeError(f"this scenario has no {what} (a step that sets it must come first)")
+    return value
+
+
 class ScenarioContext:
     """Everything the steps of one scenario share. Also the wait scope: feed, default time-out, evidence."""
 
@@ -123,7 +184,7 @@ class ScenarioContext:
         self.chats: dict[str, CustomerChat] = {}
         self.web_chats: dict[str, str] = {}  # label -> Genesys conversation id
         self.legs: dict[tuple[str, str], tuple[str, str]] = {}  # (role, chat label) -> (conversation, participant)
-        self.notes: dict[Any, Any] = {}  # what a When step saw, for the Then steps
+        self.state = ScenarioState()  # what one step saw or did, for the steps after it
         self.touched: set[str] = set()  # roles whose state the scenario changed: only they need cleaning up
         self.members: dict[str, set[str]] = {}  # Genesys queue id -> user ids the scenario made members
         self.faults: list[tuple[FakeControl, str]] = []  # fault rules to remove at the end
@@ -139,6 +200,11 @@ class ScenarioContext:
         self._all_conversations: set[str] = set()
 
     # -- names used by the steps -------------------------------------------------------------------
+    @property
+    def requirement(self) -> str | None:
+        """The requirement ids of this scenario ("END-3"), for the failure message of a step scenarios share."""
+        return ", ".join(self.record.requirements) or None
+
     def agent(self, role: str) -> Agent:
         if role not in self.agents:
             raise KeyError(f"this scenario has no agent called {role}; the roles are {', '.join(self.agents)}")
@@ -272,31 +338,6 @@ class ScenarioContext:
             return f"(the journal could not be read: {exc})"
         needles = self.needles() + list(self.platforms.tagger.sent)
         return timeline(slice_entries(entries, needles), set(self.platforms.tagger.sent))
-
-    # -- barriers --------------------------------------------------------------------------------
-    def settle(self) -> bool:
-        """Shows the connector has worked through everything that happened so far, before a "nothing
-        happened" check.
-
-        The spare agent goes On Queue and back: once the connector has synced both presences to
-        Omni-Channel it has handled the events before them (a connector handles its feed in order).
-        A connector that never syncs presence cannot show it; then the check runs after the step's
-        time-out instead, and the scenario's record says so. Answers whether the round trip happened.
-        """
-        from . import checks
-
-        spare = self.agent(ROLES[-1])
-        try:
-            spare.client.set_presence("On Queue")
-            wait_until(checks.omni_status(self, spare, "Online"), f"Omni-Channel status of {spare} to be Online")
-            spare.client.set_presence("Available")
-            wait_until(checks.omni_status(self, spare, None), f"{spare} to be logged out of Omni-Channel")
-            return True
-        except WaitTimeout as exc:
-            self.record.cleanup.append("settle: the connector did not sync the spare agent's presence, so the "
-                                       "check after it waited the step's time-out instead: "
-                                       + str(exc).splitlines()[0])
-            return False
 
     # -- set-up and clean-up -----------------------------------------------------------------------
     def prepare(self) -> None:

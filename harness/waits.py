@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
 import requests
 
@@ -231,15 +231,33 @@ def _timeout_message(describe: str, timeout: float, history: _History, scope: Sc
     return "\n".join(lines)
 
 
-def check_now(check: Callable[[], Any], describe: str, *, scope: Scope | None = None) -> Any:
-    """One check that must hold now (after a barrier): fails with the same kind of message as a wait."""
+def expected(describe: str, requirement: str | None = None) -> str:
+    """What a step expects, naming the requirement it checks: "AgentWork of Alice to be Opened (PICK-2)"."""
+    return f"{describe} ({requirement})" if requirement else describe
+
+
+def fail(describe: str, seen: str, *, requirement: str | None = None, scope: Scope | None = None) -> NoReturn:
+    """Fails a step with the standard message: what was expected (and for which requirement), what is seen, and the
+    scenario's journal."""
     scope = scope or current_scope()
-    obs = _observe(check)
-    if obs.ok:
-        return obs.value
-    lines = [f"Expected {describe}; it is {obs.seen}."]
+    describe = expected(describe, requirement)
+    lines = [f"Expected {describe}; it is {seen}."]
     if scope is not None:
         evidence = scope.evidence()
         if evidence:
             lines += ["", evidence]
-    raise CheckFailed("\n".join(lines), describe, obs.seen)
+    raise CheckFailed("\n".join(lines), describe, seen)
+
+
+def expect(ok: bool, describe: str, seen: str, *, requirement: str | None = None, scope: Scope | None = None) -> None:
+    """A hand-written assertion with the standard message (see `fail`)."""
+    if not ok:
+        fail(describe, seen, requirement=requirement, scope=scope)
+
+
+def check_now(check: Callable[[], Any], describe: str, *, scope: Scope | None = None) -> Any:
+    """One check that must hold now (after a barrier): fails with the same kind of message as a wait."""
+    obs = _observe(check)
+    if obs.ok:
+        return obs.value
+    fail(describe, obs.seen, scope=scope)

@@ -16,7 +16,7 @@ Feature: Accept a transferred chat
 
   @ACCEPT-2 @core
   Scenario: Accepting the alert starts the conversation for the receiver
-    Given Bob's client alerts the chat as the same Salesforce work item
+    Given Bob's client alerts the transferred chat
     When Bob accepts the chat in his client
     Then the chat connects in Bob's client
     And Omni-Channel opens the work item in Bob's console

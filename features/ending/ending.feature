@@ -29,6 +29,5 @@ Feature: Ending the chat
     And the work item stays open in her console
     When she closes the chat conversation window in Salesforce
     Then the client disconnects the chat
-    And the wrap-up window opens
     When she selects a wrap-up code and clicks Done
     Then Alice's client alerts the second chat with its Salesforce work item

@@ -17,12 +17,12 @@ Feature: Transfer the chat interaction
   @XFER-2 @core
   Scenario: Transfer to an agent in Salesforce
     When Alice transfers the chat to Bob in Salesforce
-    Then Bob's client alerts the chat as the same Salesforce work item
+    Then Bob's client alerts the transferred chat
     And Alice still has the work item open in her console and the chat connected in her client
     When Bob accepts the chat in his client
     Then Omni-Channel opens the work item in Bob's console
     And Alice's work item is disconnected in Salesforce
-    And Alice's chat ends in the client and her wrap-up window opens
+    And Alice's chat ends in the client
 
   @XFER-3 @core
   Scenario: Transfer to a queue in Salesforce routes the chat again
@@ -32,12 +32,12 @@ Feature: Transfer the chat interaction
     When Bob accepts the chat in his client
     Then Omni-Channel opens the work item in Bob's console
     And Alice no longer has the work item in her console
-    And Alice's chat ends in the client and her wrap-up window opens
+    And Alice's chat ends in the client
 
   @XFER-4 @extended
   Scenario: The receiver declines the transfer and the sender keeps the chat
     When Alice transfers the chat to Bob in Salesforce
-    Then Bob's client alerts the chat as the same Salesforce work item
+    Then Bob's client alerts the transferred chat
     When Bob declines the chat in his client
     Then Bob's work item is declined in Salesforce
     And Alice still has the work item open in her console and the chat connected in her client
@@ -45,7 +45,7 @@ Feature: Transfer the chat interaction
   @XFER-4 @extended @exclusive
   Scenario: The receiver lets the transfer alert time out and the sender keeps the chat
     When Alice transfers the chat to Bob in Salesforce
-    Then Bob's client alerts the chat as the same Salesforce work item
+    Then Bob's client alerts the transferred chat
     When Bob lets the alert time out
     Then Bob's work item is declined in Salesforce
     And Alice still has the work item open in her console and the chat connected in her client

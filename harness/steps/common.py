@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
+import pytest
 from pytest_bdd import given, parsers, then, when
 
 from harness import checks
-from harness.actors import Agent, Customer, CustomerChat
-from harness.scenario import ScenarioContext
-from harness.waits import check_now, wait_until
+from harness.actors import Agent, Customer, CustomerChat, same_sf_id
+from harness.scenario import ROLES, ScenarioContext, needed
+from harness.waits import CheckFailed, WaitTimeout, check_now, expect, expected, wait_until
 
 NAME = r"(?P<who>Alice|Bob|Carol)"
 WHO = r"(?P<who>Alice|Bob|Carol|she|he)"
@@ -22,18 +24,21 @@ CUSTOMER_NAMES = {"the chat": "Pat Customer", "the second chat": "Sam Second"}
 def agent_of(ctx: ScenarioContext, who: str) -> Agent:
     """An agent by role name, or by pronoun: the agent the scenario spoke of last."""
     if who in ("she", "he", "her", "his"):
-        if "subject" not in ctx.notes:
-            raise KeyError(f"{who!r} refers to nobody yet in this scenario")
-        return ctx.notes["subject"]
+        return subject(ctx)
     name = who[:-2] if who.endswith("'s") else who
     agent = ctx.agent(name)
-    ctx.notes["subject"] = agent
+    ctx.state.subject = agent
     return agent
+
+
+def subject(ctx: ScenarioContext) -> Agent:
+    """The agent the scenario spoke of last: who "she" or "he" is."""
+    return needed(ctx.state.subject, "agent to call she or he yet")
 
 
 def leg_of(ctx: ScenarioContext, agent: Agent, label: str | None = None) -> tuple[str, str, str]:
     """(conversation id, participant id, chat label) of the chat the agent was last offered (or `label`)."""
-    label = label or ctx.notes.get(("offer", agent.role))
+    label = label or ctx.state.offered.get(agent.role)
     if label is None:
         raise KeyError(f"{agent.label} has not been offered a chat in this scenario")
     cid, pid = ctx.leg(agent, label)
@@ -55,7 +60,7 @@ def wait_offered(ctx: ScenarioContext, agent: Agent, label: str) -> tuple[dict[s
         checks.client_offers(agent, chat.work_item_id, "alerting"),
         f"{agent.label}'s client to alert {label} carrying work item {chat.work_item_id}")
     ctx.remember_leg(agent, label, conv["id"], participant["id"])
-    ctx.notes[("offer", agent.role)] = label
+    ctx.state.offered[agent.role] = label
     return conv, participant
 
 
@@ -65,9 +70,29 @@ def go_on_queue(ctx: ScenarioContext, agent: Agent) -> None:
     wait_until(checks.omni_status(ctx, agent, "Online"), f"Omni-Channel status of {agent.label} to be Online")
 
 
+def settle(ctx: ScenarioContext) -> bool:
+    """Shows the connector has worked through everything that happened so far, before a "nothing happened" check.
+
+    The spare agent goes On Queue and back: once the connector has synced both presences to Omni-Channel it has
+    handled the events before them (a connector handles its feed in order). A connector that never syncs presence
+    cannot show it; then the check runs after the step's time-out instead, and the scenario's record says so.
+    Answers whether the round trip happened.
+    """
+    spare = ctx.agent(ROLES[-1])
+    try:
+        spare.client.set_presence("On Queue")
+        wait_until(checks.omni_status(ctx, spare, "Online"), f"Omni-Channel status of {spare} to be Online")
+        spare.client.set_presence("Available")
+        wait_until(checks.omni_status(ctx, spare, None), f"{spare} to be logged out of Omni-Channel")
+        return True
+    except WaitTimeout as exc:
+        ctx.record.cleanup.append("settle: the connector did not sync the spare agent's presence, so the check "
+                                  "after it waited the step's time-out instead: " + str(exc).splitlines()[0])
+        return False
+
+
 def pick_up(ctx: ScenarioContext, agent: Agent, label: str | None = None) -> None:
     cid, pid, label = leg_of(ctx, agent, label)
-    ctx.notes[("picked_up_after", agent.role, label)] = ctx.feed.last_seq()
     agent.client.pick_up(cid, pid)
 
 
@@ -115,7 +140,7 @@ def given_chat_alerting(ctx: ScenarioContext, who: str) -> None:
     wait_offered(ctx, agent, "the chat")
     # The connector has seen the alert before she acts on it, so whatever it does on an alert (it
     # should do nothing) happens before the Pick Up, not by luck after it.
-    ctx.settle()
+    settle(ctx)
 
 
 @given(parsers.re(rf"{NAME} is chatting with a customer after picking up the chat"))
@@ -140,17 +165,23 @@ def then_client_alerts(ctx: ScenarioContext, whose: str, label: str) -> None:
     agent = agent_of(ctx, whose)
     conv, participant = wait_offered(ctx, agent, label)
     chat = ctx.chat(label)
-    if "transfer_queue" in ctx.notes:
-        paired = ctx.notes["transfer_queue"]  # transferred to a queue: routed again from the paired queue
-    elif "sender" in ctx.notes:
-        return  # transferred to an agent: no queue routes it
+    if ctx.state.transfer_queue is not None:
+        paired = ctx.state.transfer_queue  # transferred to a queue: routed again from the paired queue
+    elif ctx.state.sender is not None:
+        # Transferred to an agent: no queue routes it. Every work item his alert names is the chat's (ACCEPT-1):
+        # the attributes of his leg come from the sender's, so a connector that tags legs shows there.
+        named = (participant.get("attributes") or {}).get("workItemId")
+        expect(not named or same_sf_id(named, chat.work_item_id),
+               f"{agent.label}'s alert to name work item {chat.work_item_id} of {label}",
+               f"his leg carries workItemId {named}", requirement="ACCEPT-1")
+        return
     else:
         paired = next(q for q in ctx.queues.values() if q.salesforce_developer_name == chat.queue)
     queue_id = (participant.get("queue") or {}).get("id")
-    if queue_id != paired.genesys_id:
-        raise AssertionError(f"{agent.label}'s alert for {label} comes from Genesys queue {queue_id}, not from "
-                             f"{paired.genesys_name} ({paired.genesys_id}), the queue paired with "
-                             f"{paired.salesforce_developer_name}, where the chat was put")
+    expect(queue_id == paired.genesys_id,
+           f"{agent.label}'s alert for {label} to come from {paired.genesys_name} ({paired.genesys_id}), the queue "
+           f"paired with {paired.salesforce_developer_name}, where the chat was put",
+           f"it comes from Genesys queue {queue_id}", requirement=ctx.requirement)
 
 
 @when(parsers.re(rf"{WHO} (?:clicks Pick Up|accepts the chat in (?:his|her) client)"))
@@ -160,8 +191,15 @@ def when_pick_up(ctx: ScenarioContext, who: str) -> None:
 
 @then(parsers.re(rf"the chat connects in (?:the|{WHOSE}) client"))
 def then_connects(ctx: ScenarioContext, whose: str | None = None) -> None:
-    agent = agent_of(ctx, whose) if whose else ctx.notes["subject"]
+    agent = agent_of(ctx, whose) if whose else subject(ctx)
     wait_connected(ctx, agent)
+    # Her click connects the chat (PICK-1, ACCEPT-2): the connector never answers for her. What it does on the
+    # connect comes after it, so it is given the time to do it first.
+    cid, pid, label = leg_of(ctx, agent)
+    settle(ctx)
+    checks.expect_none(checks.leg_changes_by_others(ctx, agent, cid, pid, checks.world_journal(ctx), "state"),
+                       f"only {agent.label} to answer {label} in the client, never the connector for her",
+                       requirement=ctx.requirement)
 
 
 @when(parsers.re(rf"{WHO} lets the alert time out"))
@@ -171,3 +209,35 @@ def when_alert_times_out(ctx: ScenarioContext, who: str) -> None:
     _, participant = check_now(checks.leg_state(agent, cid, "alerting"), f"{label} to be alerting for {agent.label}")
     seconds = (participant.get("alertingTimeoutMs") or 30_000) / 1000.0
     ctx.platforms.genesys_control.advance_clock(seconds + 1.0)
+
+
+# -- what must hold in every scenario ----------------------------------------------------------------------
+class DuplicateAttempt(CheckFailed):
+    """A second attempt to create the same work item or interaction: RES-6's rule, broken in this scenario's flow."""
+
+    requirements = ("RES-6",)
+
+
+def check_no_duplicate_attempt(ctx: ScenarioContext) -> None:
+    groups = checks.duplicate_attempts(ctx)
+    if not groups:
+        return
+    describe = expected("one AgentWork per work item and agent, and one Genesys interaction per routing request, "
+                        "in this flow as in any", "RES-6")
+    seen = checks.describe_duplicates(ctx, groups)
+    raise DuplicateAttempt(f"Expected {describe}; it is {seen}.\n\n{ctx.evidence()}", describe, seen)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_bdd_after_scenario(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
+    """After the last step of a scenario that passed: the connector attempted nothing twice. A failed scenario
+    keeps its own failure."""
+    if sys.exc_info()[1] is not None or "ctx" not in request.fixturenames:
+        return
+    ctx = request.getfixturevalue("ctx")
+    try:
+        check_no_duplicate_attempt(ctx)
+    except DuplicateAttempt as exc:
+        request.node.user_properties += [("failed_step", "After the scenario: nothing attempted twice"),
+                                         ("failed_expectation", exc.describe), ("failed_seen", exc.seen)]
+        raise

@@ -7,10 +7,11 @@ from pytest_bdd import parsers, then, when
 
 from harness import checks
 from harness.actors import work_item_of
+from harness.journal import Mark
 from harness.scenario import ScenarioContext
-from harness.waits import check_now, wait_until
+from harness.waits import check_now, expect, wait_until
 
-from .common import CHAT, NAME, WHO, WHOSE, agent_of, leg_of
+from .common import CHAT, NAME, WHO, WHOSE, agent_of, leg_of, subject
 
 
 @when(parsers.re(rf"{WHO} clicks Disconnect in the client"))
@@ -26,7 +27,7 @@ def when_close_window(ctx: ScenarioContext, who: str) -> None:
     _, _, label = leg_of(ctx, agent)
     chat = ctx.chat(label)
     work = check_now(checks.console_shows(agent, chat), f"{agent.label}'s console to show the chat's window")
-    ctx.notes[("window_closed_after", agent.role)] = ctx.feed.last_seq()
+    ctx.state.window_closed_at[agent.role] = ctx.feed.last_seq()
     agent.console.close_tab(work["workId"])
 
 
@@ -39,7 +40,7 @@ def when_end_chat(ctx: ScenarioContext, who: str) -> None:
 
 @then(parsers.re(r"Omni-Channel closes the work item in Salesforce"))
 def then_work_closed(ctx: ScenarioContext) -> None:
-    agent = ctx.notes["subject"]
+    agent = subject(ctx)
     _, _, label = leg_of(ctx, agent)
     wait_until(checks.agent_work_status(ctx, agent, ctx.chat(label), "Closed"),
                f"AgentWork of {agent.label} for {label} to be Closed")
@@ -55,16 +56,15 @@ def then_window_closes(ctx: ScenarioContext, whose: str) -> None:
 
 @then(parsers.re(r"the client disconnects the chat"))
 def then_client_disconnects(ctx: ScenarioContext) -> None:
-    agent = ctx.notes["subject"]
+    agent = subject(ctx)
     cid, pid, label = leg_of(ctx, agent)
     wait_until(checks.leg_state(agent, cid, "disconnected"), f"{label} to be disconnected in {agent.label}'s client")
-    closed = ctx.notes.get(("window_closed_after", agent.role))
+    closed = ctx.state.window_closed_at.get(agent.role)
     if closed is not None:
-        early = [e for e in checks.leg_disconnections(ctx, cid, pid) if int(e["seq"]) <= closed]
-        if early:
-            raise AssertionError(f"{agent.label}'s leg was disconnected (journal #{early[0]['seq']}) before the chat "
-                                 f"conversation window was closed (journal #{closed}); an open window keeps the "
-                                 "interaction")
+        # An open window keeps the interaction: the leg ends only once she has closed it.
+        checks.expect_after(Mark(closed, f"{agent.role} closed the chat conversation window"),
+                            checks.leg_disconnection_marks(ctx, cid, pid), f"{agent.label}'s leg to be disconnected",
+                            requirement=ctx.requirement)
 
 
 @then(parsers.re(rf"{CHAT} waits in the queue in Genesys Cloud without alerting {NAME}"))
@@ -89,25 +89,24 @@ def then_waits_in_queue(ctx: ScenarioContext, label: str, who: str) -> None:
         return True, "ok", conv
 
     conv = wait_until(raised_and_waiting, f"the Genesys interaction of {label} to wait in {queue.genesys_name}")
-    if not conv or work_item_of(conv) is None:
-        raise AssertionError(f"the interaction of {label} does not carry its work item")
+    expect(bool(conv) and work_item_of(conv) is not None, f"the interaction of {label} to carry its work item",
+           "it carries none", requirement=ctx.requirement)
     check_now(checks.routing_status(agent, "INTERACTING"), f"{agent.label} to be INTERACTING while the window is open")
 
 
 @then(parsers.re(r"the chat stays connected in the client"))
 def then_stays_connected(ctx: ScenarioContext) -> None:
-    agent = ctx.notes["subject"]
+    agent = subject(ctx)
     cid, pid, label = leg_of(ctx, agent)
     check_now(checks.leg_state(agent, cid, "connected"), f"{label} to stay connected in {agent.label}'s client")
-    gone = checks.leg_disconnections(ctx, cid, pid)
-    if gone:
-        raise AssertionError(f"{agent.label}'s leg was disconnected (journal #{gone[0]['seq']}) while the window was "
-                             "still open")
+    checks.expect_none(checks.leg_disconnection_marks(ctx, cid, pid),
+                       f"{agent.label}'s leg never to be disconnected while the window is still open",
+                       requirement=ctx.requirement)
 
 
 @then(parsers.re(r"the work item stays open in (?:her|his) console"))
 def then_work_stays_open(ctx: ScenarioContext) -> None:
-    agent = ctx.notes["subject"]
+    agent = subject(ctx)
     _, _, label = leg_of(ctx, agent)
     chat = ctx.chat(label)
     check_now(checks.console_shows(agent, chat), f"{agent.label}'s console to still show {label}")

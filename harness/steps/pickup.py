@@ -6,7 +6,8 @@ from __future__ import annotations
 from pytest_bdd import parsers, then
 
 from harness import checks
-from harness.scenario import ScenarioContext
+from harness.actors import Agent
+from harness.scenario import ScenarioContext, needed
 from harness.waits import check_now, wait_until
 
 from .common import NAME, agent_of, leg_of, wait_work_opened
@@ -17,14 +18,20 @@ def then_work_generated(ctx: ScenarioContext, who: str) -> None:
     agent = agent_of(ctx, who)
     _, _, label = leg_of(ctx, agent)
     wait_work_opened(ctx, agent, label)
-    picked = ctx.notes.get(("picked_up_after", agent.role, label))
-    if picked is not None:
-        chat = ctx.chat(label)
-        early = [e for e in checks.agent_work_creations(ctx, chat, agent) if int(e["seq"]) <= picked]
-        if early:
-            raise AssertionError(f"the AgentWork of {agent.label} for {label} was created (journal #{early[0]['seq']}) "
-                                 f"before {agent.role} clicked Pick Up (journal #{picked}); Omni-Channel generates "
-                                 "the work item on Pick Up")
+    work_born_on_pick_up(ctx, agent, label)
+
+
+def work_born_on_pick_up(ctx: ScenarioContext, agent: Agent, label: str) -> None:
+    """Omni-Channel generates the work item when the agent clicks Pick Up (PICK-2): judged from the journal's
+    order, whatever the connector's timing. Nothing of her AgentWork (an insert, accepted or refused, the record,
+    its acceptance) may come before the event in which her leg connected."""
+    cid, pid, _ = leg_of(ctx, agent, label)
+    entries = checks.world_journal(ctx)
+    picked = needed(checks.leg_connected(cid, pid, entries, f"{agent.role}'s Pick Up of {label}"),
+                    f"Pick Up of {label} by {agent.label} in the journal")
+    checks.expect_after(picked, checks.work_marks(ctx, ctx.chat(label), agent, entries),
+                        f"the AgentWork of {agent.label} for {label} to be inserted, created and accepted",
+                        requirement="PICK-2")
 
 
 @then(parsers.re(rf"the routing request is gone and the chat is in progress with {NAME} as owner"))

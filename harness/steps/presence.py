@@ -8,13 +8,23 @@ from harness import checks
 from harness.scenario import ScenarioContext
 from harness.waits import check_now, wait_until
 
-from .common import NAME, WHO, agent_of
+from .common import NAME, WHO, agent_of, subject
 
 
 @given(parsers.re(rf"{NAME} is logged out of Omni-Channel in Salesforce"))
 def given_logged_out(ctx: ScenarioContext, who: str) -> None:
     agent = agent_of(ctx, who)
     check_now(checks.omni_status(ctx, agent, None), f"{agent.label} to be logged out of Omni-Channel")
+
+
+@given(parsers.re(rf"{NAME} is Away in the client and in Omni-Channel"))
+def given_away(ctx: ScenarioContext, who: str) -> None:
+    """Logged in to Omni-Channel with another status than Online: going On Queue is then a change of status,
+    not a login."""
+    agent = agent_of(ctx, who)
+    agent.client.set_presence("Away")
+    wait_until(checks.presence(agent, "Away"), f"{agent.label}'s presence to be Away")
+    wait_until(checks.omni_status(ctx, agent, "Away"), f"Omni-Channel status of {agent.label} to be Away")
 
 
 @when(parsers.re(rf"{WHO} sets (?:her|his) status to (?P<status>On Queue|Available|Offline|Away) in the client"))
@@ -24,14 +34,14 @@ def when_set_status(ctx: ScenarioContext, who: str, status: str) -> None:
 
 @then(parsers.re(r"the client shows (?:her|him) On Queue and ready for interactions"))
 def then_on_queue(ctx: ScenarioContext) -> None:
-    agent = ctx.notes["subject"]
+    agent = subject(ctx)
     wait_until(checks.presence(agent, "On Queue"), f"{agent.label}'s presence to be On Queue")
     wait_until(checks.routing_status(agent, "IDLE"), f"{agent.label}'s routing status to be IDLE")
 
 
 @then(parsers.re(r"Omni-Channel shows (?:her|him) Online in Salesforce"))
 def then_online(ctx: ScenarioContext) -> None:
-    agent = ctx.notes["subject"]
+    agent = subject(ctx)
     wait_until(checks.omni_status(ctx, agent, "Online"), f"Omni-Channel status of {agent.label} to be Online "
                "in the console")
     wait_until(checks.presence_record(ctx, agent, "Online"), f"the current UserServicePresence of {agent.label} "
@@ -40,7 +50,7 @@ def then_online(ctx: ScenarioContext) -> None:
 
 @then(parsers.re(r"Omni-Channel no longer shows (?:her|him) Online in Salesforce"))
 def then_not_online(ctx: ScenarioContext) -> None:
-    agent = ctx.notes["subject"]
+    agent = subject(ctx)
 
     def left_online():
         status = agent.console.status()

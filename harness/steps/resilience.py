@@ -7,8 +7,10 @@ from __future__ import annotations
 from pytest_bdd import given, parsers, then, when
 
 from harness import checks
-from harness.scenario import ScenarioContext
-from harness.waits import check_now, wait_until
+from harness.scenario import InjectedFault, ScenarioContext, needed
+from harness.waits import check_now, expect, wait_until
+
+from .common import settle
 
 
 def _fired(ctx: ScenarioContext, control, rule_id: str) -> int:
@@ -24,16 +26,16 @@ def given_rate_limited(ctx: ScenarioContext, seconds: str) -> None:
         "headers": {"Retry-After": seconds},
         "body": {"message": "Rate limit exceeded the maximum [300] requests within [60] seconds",
                  "code": "too.many.requests", "status": 429}})
-    ctx.notes["fault"] = (ctx.platforms.genesys_control, rule["id"])
+    ctx.state.rate_limit = InjectedFault(ctx.platforms.genesys_control, rule["id"])
 
 
 @then(parsers.re(r"the connector retried the refused request"))
 def then_retried(ctx: ScenarioContext) -> None:
-    control, rule_id = ctx.notes["fault"]
-    fired = _fired(ctx, control, rule_id)
-    if not fired:
-        raise AssertionError("the 429 was never answered: the connector did not create the interaction through "
-                             "POST /api/v2/conversations/chats, so the retry could not be checked")
+    fault = needed(ctx.state.rate_limit, "429 rule installed")
+    expect(_fired(ctx, fault.control, fault.rule_id) > 0,
+           "the 429 to have been answered to the connector's POST /api/v2/conversations/chats, then retried",
+           "the 429 was never answered: the connector did not create the interaction through that call",
+           requirement="RES-1")
 
 
 @given(parsers.re(r"every token issued so far has expired on both platforms"))
@@ -44,13 +46,13 @@ def given_tokens_expired(ctx: ScenarioContext) -> None:
 
 @given(parsers.re(r"Genesys Cloud closes the connector's notification socket"))
 def given_socket_closed(ctx: ScenarioContext) -> None:
-    ctx.notes["socket_closed_after"] = ctx.feed.last_seq()
+    ctx.state.socket_closed_at = ctx.feed.last_seq()
     ctx.add_fault(ctx.platforms.genesys_control, {"action": "close_socket", "path": "*", "count": 1})
 
 
 @then(parsers.re(r"the connector opens a notification socket again"))
 def then_socket_reopened(ctx: ScenarioContext) -> None:
-    since = ctx.notes["socket_closed_after"]
+    since = needed(ctx.state.socket_closed_at, "notification socket closed")
 
     def reopened():
         events = checks.journal_events(ctx, since, "genesys", "notifications.socket")
@@ -71,7 +73,7 @@ def given_streaming_dropped(ctx: ScenarioContext) -> None:
 
 @when(parsers.re(r"the connector is restarted"))
 def when_restarted(ctx: ScenarioContext, omni_connector) -> None:
-    ctx.notes["restart_seconds"] = omni_connector.restart()
+    ctx.state.restart_seconds = omni_connector.restart()
 
 
 @given(parsers.re(r"both platforms deliver every event twice"))
@@ -83,13 +85,16 @@ def given_duplicates(ctx: ScenarioContext) -> None:
 @then(parsers.re(r"there is exactly one work item for the chat"))
 def then_one_work_item(ctx: ScenarioContext) -> None:
     chat = ctx.chat("the chat")
-    ctx.settle()
+    settle(ctx)
 
     def single():
         created = checks.agent_work_creations(ctx, chat)
         conversations = ctx.conversations_for(chat.work_item_id)
         seen = (f"{len(created)} AgentWork records were created for it and {len(conversations)} Genesys "
                 f"interactions carry its work item")
-        return len(created) == 1 and len(conversations) == 1, seen
+        twice = checks.duplicate_attempts(ctx)
+        if twice:
+            seen += "; attempted twice: " + checks.describe_duplicates(ctx, twice)
+        return len(created) == 1 and len(conversations) == 1 and not twice, seen
 
     check_now(single, "exactly one AgentWork and one Genesys interaction for the chat")

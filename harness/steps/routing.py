@@ -6,11 +6,11 @@ from __future__ import annotations
 from pytest_bdd import parsers, then, when
 
 from harness import checks
-from harness.actors import work_item_of
+from harness.actors import same_sf_id, work_item_of
 from harness.scenario import ScenarioContext
-from harness.waits import check_now, wait_until
+from harness.waits import check_now, expect, wait_until
 
-from .common import CHAT, WHO, WHOSE, agent_of
+from .common import CHAT, WHO, WHOSE, agent_of, leg_of, settle, subject
 
 
 @then(parsers.re(rf"{CHAT} waits for an agent in Salesforce with its routing request"))
@@ -22,9 +22,10 @@ def then_routing_request(ctx: ScenarioContext, label: str) -> None:
 
 @then(parsers.re(r"no work item is created before (?:she|he) picks up"))
 def then_no_work_before_pickup(ctx: ScenarioContext) -> None:
-    agent = ctx.notes["subject"]
-    chat = ctx.chat(ctx.notes[("offer", agent.role)])
-    ctx.settle()
+    agent = subject(ctx)
+    _, _, label = leg_of(ctx, agent)
+    chat = ctx.chat(label)
+    settle(ctx)
 
     def none_yet():
         works = checks.agent_works(ctx, chat)
@@ -47,10 +48,10 @@ def then_web_chat_alerts(ctx: ScenarioContext, whose: str) -> None:
     cid = ctx.web_chats["the web chat"]
     conv, participant = wait_until(checks.client_offers(agent, None, "alerting", conversation_id=cid),
                                    f"{agent.label}'s client to alert the web chat {cid}")
-    if work_item_of(conv):
-        raise AssertionError(f"the web chat carries work item {work_item_of(conv)}; a plain web chat has none")
+    expect(not work_item_of(conv), "the web chat to carry no work item, as a plain web chat does",
+           f"it carries work item {work_item_of(conv)}", requirement="ROUTE-2")
     ctx.remember_leg(agent, "the web chat", cid, participant["id"])
-    ctx.notes[("offer", agent.role)] = "the web chat"
+    ctx.state.offered[agent.role] = "the web chat"
 
 
 @when(parsers.re(rf"{WHO} clicks Pick Up on the web chat"))
@@ -62,15 +63,15 @@ def when_pick_up_web_chat(ctx: ScenarioContext, who: str) -> None:
 
 @then(parsers.re(r"the web chat connects in the client"))
 def then_web_chat_connects(ctx: ScenarioContext) -> None:
-    agent = ctx.notes["subject"]
+    agent = subject(ctx)
     cid, _ = ctx.leg(agent, "the web chat")
     wait_until(checks.leg_state(agent, cid, "connected"), f"the web chat to be connected in {agent.label}'s client")
 
 
 @then(parsers.re(r"no work item is created for (?:her|him) in Salesforce"))
 def then_no_work_for_web_chat(ctx: ScenarioContext) -> None:
-    agent = ctx.notes["subject"]
-    ctx.settle()
+    agent = subject(ctx)
+    settle(ctx)
 
     def nothing_in_salesforce():
         works = agent.console.works()
@@ -79,8 +80,14 @@ def then_no_work_for_web_chat(ctx: ScenarioContext) -> None:
                    and (e["data"].get("record") or {}).get("UserId", "")[:15] == agent.person.salesforce_user_id[:15]]
         tabs = [e for e in checks.journal_events(ctx, ctx.start_seq, "salesforce", "console.tab")
                 if (e["data"].get("userId") or "")[:15] == agent.person.salesforce_user_id[:15]]
-        ok = not works and not created and not tabs
+        # An insert counts refused or not: a connector that tries to raise work for a web chat gets it wrong.
+        attempts = [checks.request_line(ctx, e) for e in checks.world_journal(ctx)
+                    if e.get("kind") == "request" and checks.AGENT_WORK_INSERT.match(e["data"].get("path") or "")
+                    and e["data"].get("method") == "POST"
+                    and same_sf_id((e["data"].get("requestBody") or {}).get("UserId"), agent.person.salesforce_user_id)]
+        ok = not works and not created and not tabs and not attempts
         return ok, (f"{len(created)} AgentWork record(s) created for {agent.role}, {len(works)} work item(s) in "
-                    f"the console, {len(tabs)} console tab change(s)")
+                    f"the console, {len(tabs)} console tab change(s)"
+                    + (", AgentWork inserts: " + "; ".join(attempts) if attempts else ""))
 
     check_now(nothing_in_salesforce, f"no work item for {agent.label} in Salesforce for the web chat")

@@ -16,20 +16,22 @@ from pytest_bdd import given, then, when
 from harness import checks
 from harness.actors import Agent, Customer, CustomerChat, same_sf_id, work_item_of
 from harness.salesforce import soql_quote
-from harness.scenario import ScenarioContext
-from harness.waits import wait_until
+from harness.scenario import ScaleRun, ScenarioContext, needed
+from harness.waits import expect, wait_until
 
 SCALE_TIMEOUT_FACTOR = 3  # the step time-out, times this: many chats go through one connector at once
-AGENTS = "scale_agents"
-ASSIGNED = "scale_assigned"  # role -> chat label
 
 
 def _timeout(ctx: ScenarioContext) -> float:
     return ctx.default_timeout * SCALE_TIMEOUT_FACTOR
 
 
+def _run(ctx: ScenarioContext) -> ScaleRun:
+    return needed(ctx.state.scale, "pool of agents On Queue")
+
+
 def _agents(ctx: ScenarioContext) -> list[Agent]:
-    return ctx.notes[AGENTS]
+    return _run(ctx).agents
 
 
 @given("every agent of the pool is On Queue in the client")
@@ -41,8 +43,7 @@ def given_every_agent_on_queue(ctx: ScenarioContext) -> None:
         pair = pairs[index % len(pairs)]
         if agent.person.genesys_user_id not in ctx.members.get(pair.genesys_id, set()):
             ctx.add_member(pair.genesys_id, agent)
-    ctx.notes[AGENTS] = agents
-    ctx.notes["scale_on_queue_after"] = ctx.feed.last_seq()
+    ctx.state.scale = ScaleRun(agents)
     for agent in agents:
         agent.client.set_presence("On Queue")
 
@@ -63,7 +64,6 @@ def given_every_agent_on_queue(ctx: ScenarioContext) -> None:
 
 @when("a customer starts a chat for every agent at once")
 def when_chats_for_everyone(ctx: ScenarioContext) -> None:
-    ctx.notes["scale_chats_after"] = ctx.feed.last_seq()
     by_queue: dict[str, int] = {}
     for agent in _agents(ctx):
         for queue_id, members in ctx.members.items():
@@ -109,18 +109,18 @@ def then_every_chat_alerts(ctx: ScenarioContext) -> None:
     found = wait_until(_offered(ctx, agents, ctx.chats, "alerting"),
                        f"each of the {len(ctx.chats)} chats to alert one agent's client with its work item",
                        _timeout(ctx))
-    ctx.notes[ASSIGNED] = {}
+    run = _run(ctx)
     for agent in agents:
         label, cid, pid = found[agent.role]
         ctx.remember_leg(agent, label, cid, pid)
-        ctx.notes[("offer", agent.role)] = label
-        ctx.notes[ASSIGNED][agent.role] = label
+        ctx.state.offered[agent.role] = label
+        run.assigned[agent.role] = label
 
 
 @when("every agent clicks Pick Up")
 def when_everyone_picks_up(ctx: ScenarioContext) -> None:
     for agent in _agents(ctx):
-        cid, pid = ctx.leg(agent, ctx.notes[ASSIGNED][agent.role])
+        cid, pid = ctx.leg(agent, _run(ctx).assigned[agent.role])
         agent.client.pick_up(cid, pid)
 
 
@@ -146,7 +146,7 @@ def _works_in(ctx: ScenarioContext, status: str):
         works = _works(ctx)
         wrong = []
         for agent in _agents(ctx):
-            label = ctx.notes[ASSIGNED][agent.role]
+            label = _run(ctx).assigned[agent.role]
             records = works.get(label, [])
             mine = [r for r in records if same_sf_id(r.get("UserId"), agent.person.salesforce_user_id)]
             if len(records) != 1 or len(mine) != 1 or mine[0].get("Status") != status:
@@ -168,13 +168,13 @@ def then_every_work_opened(ctx: ScenarioContext) -> None:
 def when_everyone_disconnects(ctx: ScenarioContext) -> None:
     agents = _agents(ctx)
     for agent in agents:
-        cid, pid = ctx.leg(agent, ctx.notes[ASSIGNED][agent.role])
+        cid, pid = ctx.leg(agent, _run(ctx).assigned[agent.role])
         agent.client.disconnect(cid, pid)
 
     def wrapped():
         pending = []
         for agent in agents:
-            cid, pid = ctx.leg(agent, ctx.notes[ASSIGNED][agent.role])
+            cid, pid = ctx.leg(agent, _run(ctx).assigned[agent.role])
             conv = agent.client.conversation(cid)
             p = agent.client.my_participant(conv) or {}
             if p.get("state") != "disconnected" or not p.get("wrapupRequired"):
@@ -183,7 +183,7 @@ def when_everyone_disconnects(ctx: ScenarioContext) -> None:
 
     wait_until(wrapped, "the wrap-up window to open for every agent", _timeout(ctx))
     for agent in agents:
-        cid, pid = ctx.leg(agent, ctx.notes[ASSIGNED][agent.role])
+        cid, pid = ctx.leg(agent, _run(ctx).assigned[agent.role])
         codes = agent.client.wrapup_codes(cid, pid)
         agent.client.wrap_up(cid, pid, codes[0]["id"], "scale")
 
@@ -258,7 +258,7 @@ def latencies(ctx: ScenarioContext, entries: list[dict[str, Any]]) -> dict[str, 
     out: dict[str, list[float]] = {"presenceOnline": [], "routedToAlert": [], "pickUpToOpened": [],
                                    "disconnectToClosed": []}
     for agent in agents:
-        label = ctx.notes[ASSIGNED][agent.role]
+        label = _run(ctx).assigned[agent.role]
         pairs = {"presenceOnline": (("on_queue", agent.role), ("online", agent.role)),
                  "routedToAlert": (("routing", label), ("alerting", agent.role)),
                  "pickUpToOpened": (("connected", agent.role), ("opened", label)),
@@ -276,8 +276,8 @@ def then_latencies_reported(ctx: ScenarioContext) -> None:
     measured = latencies(ctx, entries)
     flows = len(_agents(ctx))
     missing = {name: flows - len(values) for name, values in measured.items() if len(values) != flows}
-    assert not missing, (f"Expected a latency for each of the {flows} flows from the journal; missing: "
-                         + ", ".join(f"{name} {count}" for name, count in missing.items()))
+    expect(not missing, f"a latency for each of the {flows} flows from the journal",
+           "missing: " + ", ".join(f"{name} {count}" for name, count in missing.items()), requirement="SCALE-1")
     ctx.record.metrics = {"agents": flows, "chats": len(ctx.chats),
                           "wallSeconds": round(ctx.duration, 2),
                           **{name: stats(values) for name, values in measured.items()}}

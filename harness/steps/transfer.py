@@ -8,10 +8,10 @@ from typing import Any
 from pytest_bdd import given, parsers, then, when
 
 from harness import checks
-from harness.scenario import ScenarioContext
-from harness.waits import check_now, wait_until
+from harness.scenario import ClientTransfer, ScenarioContext, needed
+from harness.waits import check_now, expect, wait_until
 
-from .common import NAME, WHO, agent_of, leg_of
+from .common import NAME, WHO, agent_of, leg_of, settle, subject
 
 SENDER_DONE = ("Transferred", "Closed")
 
@@ -21,15 +21,14 @@ def _transfer_to_agent(ctx: ScenarioContext, sender_name: str, receiver_name: st
     receiver = ctx.agent(receiver_name)
     _, _, label = leg_of(ctx, sender)
     sender.console.transfer_to_user(ctx.chat(label).work_item_id, receiver.person.salesforce_user_id)
-    ctx.notes["sender"] = sender
-    ctx.notes[("offer", receiver.role)] = label
+    ctx.state.sender = sender
+    ctx.state.offered[receiver.role] = label
 
 
 def _snapshot(ctx: ScenarioContext) -> dict[str, Any]:
     """What the transfer must not change: the conversation's legs, the chat's Omni-Channel records."""
     chat = ctx.chat("the chat")
-    sender = ctx.notes["subject"]
-    cid, _, _ = leg_of(ctx, sender)
+    cid, _, _ = leg_of(ctx, subject(ctx))
     conv = ctx.platforms.genesys.chat(cid)
     legs = sorted((p.get("id"), p.get("purpose"), (p.get("user") or {}).get("id"), p.get("state"))
                   for p in conv.get("participants", []))
@@ -44,40 +43,35 @@ def when_client_transfer(ctx: ScenarioContext, who: str, to: str) -> None:
     sender = agent_of(ctx, who)
     receiver = ctx.agent(to)
     cid, pid, _ = leg_of(ctx, sender)
-    ctx.notes["before"] = _snapshot(ctx)
-    ctx.notes["attempt_after"] = ctx.feed.last_seq()
-    ctx.notes["transfer_answer"] = sender.client.try_transfer(cid, pid, {"userId": receiver.person.genesys_user_id})
-    ctx.notes["receiver"] = receiver
+    before, after_seq = _snapshot(ctx), ctx.feed.last_seq()
+    answer = sender.client.try_transfer(cid, pid, {"userId": receiver.person.genesys_user_id})
+    ctx.state.client_transfer = ClientTransfer(before, after_seq, answer, receiver)
 
 
 @then(parsers.re(r"the client refuses the transfer"))
 def then_transfer_refused(ctx: ScenarioContext) -> None:
-    answer = ctx.notes["transfer_answer"]
-    if not 400 <= answer.status < 500:
-        raise AssertionError(f"the client's transfer of an externally routed chat was answered {answer.status}; "
-                             "expected a refusal (4xx)")
+    answer = needed(ctx.state.client_transfer, "transfer tried in the client").answer
+    expect(400 <= answer.status < 500, "the client to refuse the transfer of an externally routed chat (4xx)",
+           f"it was answered {answer.status}", requirement="XFER-1")
     body = answer.body if isinstance(answer.body, dict) else {}
-    if not body.get("code") or not body.get("message"):
-        raise AssertionError(f"the refusal is not a Genesys error body: {answer.body}")
+    expect(bool(body.get("code") and body.get("message")), "the refusal to be a Genesys error body (code, message)",
+           f"the body is {answer.body}", requirement="XFER-1")
 
 
 @then(parsers.re(r"nothing changes in Genesys Cloud or Salesforce"))
 def then_nothing_changes(ctx: ScenarioContext) -> None:
-    ctx.settle()
-    before = ctx.notes["before"]
-    after = _snapshot(ctx)
-    receiver = ctx.notes["receiver"]
+    settle(ctx)
+    attempt = needed(ctx.state.client_transfer, "transfer tried in the client")
+    before, after = attempt.before, _snapshot(ctx)
     changes = [f"{key}: {before[key]} -> {after[key]}" for key in before if before[key] != after[key]]
-    chat = ctx.chat("the chat")
-    since = ctx.notes["attempt_after"]
-    created = checks.agent_work_creations(ctx, chat, since=since)
+    created = checks.agent_work_creations(ctx, ctx.chat("the chat"), since=attempt.after_seq)
     if created:
         changes.append(f"{len(created)} AgentWork record(s) created (journal #{created[0]['seq']})")
-    offered = [c for c in receiver.client.chats()]
+    offered = attempt.receiver.client.chats()
     if offered:
-        changes.append(f"{receiver.label}'s client shows {len(offered)} chat(s)")
-    if changes:
-        raise AssertionError("the refused transfer changed something: " + "; ".join(changes))
+        changes.append(f"{attempt.receiver.label}'s client shows {len(offered)} chat(s)")
+    expect(not changes, "nothing to change in Genesys Cloud or Salesforce after the refused transfer",
+           "; ".join(changes), requirement="XFER-1")
 
 
 @when(parsers.re(rf"{NAME} transfers the chat to {NAME.replace('who', 'to')} in Salesforce"))
@@ -96,8 +90,20 @@ def when_transfer_to_queue(ctx: ScenarioContext, who: str) -> None:
     _, _, label = leg_of(ctx, sender)
     target = ctx.queue("the second chat queue")
     sender.console.transfer_to_queue(ctx.chat(label).work_item_id, target.salesforce_developer_name)
-    ctx.notes["sender"] = sender
-    ctx.notes["transfer_queue"] = target
+    ctx.state.sender = sender
+    ctx.state.transfer_queue = target
+
+
+@given(parsers.re(rf"{NAME}'s client alerts the transferred chat"))
+@then(parsers.re(rf"{NAME}'s client alerts the transferred chat"))
+def then_transfer_alerts(ctx: ScenarioContext, who: str) -> None:
+    """The receiver's client alerts the sender's interaction; what the alert names is ACCEPT-1's question."""
+    receiver = agent_of(ctx, who)
+    cid, _, label = leg_of(ctx, needed(ctx.state.sender, "transfer in Salesforce"))
+    conv, participant = wait_until(checks.client_offers(receiver, None, "alerting", conversation_id=cid),
+                                   f"{receiver.label}'s client to alert {label} (interaction {cid})")
+    ctx.remember_leg(receiver, label, conv["id"], participant["id"])
+    ctx.state.offered[receiver.role] = label
 
 
 @then(parsers.re(r"Salesforce raises a new routing request for the chat in the second chat queue"))
@@ -116,10 +122,9 @@ def then_sender_keeps(ctx: ScenarioContext, who: str) -> None:
     check_now(checks.agent_work_status(ctx, sender, chat, "Opened"), f"AgentWork of {sender.label} to stay Opened")
     check_now(checks.console_shows(sender, chat), f"{sender.label}'s console to still show the chat")
     check_now(checks.leg_state(sender, cid, "connected"), f"{sender.label}'s leg to stay connected")
-    gone = checks.leg_disconnections(ctx, cid, pid)
-    if gone:
-        raise AssertionError(f"{sender.label}'s leg was disconnected (journal #{gone[0]['seq']}) before the receiver "
-                             "accepted")
+    checks.expect_none(checks.leg_disconnection_marks(ctx, cid, pid),
+                       f"{sender.label}'s leg never to be disconnected before the receiver accepts",
+                       requirement=ctx.requirement)
 
 
 @then(parsers.re(rf"Omni-Channel has assigned the work item to {NAME}"))

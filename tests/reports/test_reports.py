@@ -152,7 +152,7 @@ def test_cucumber_json_is_the_cucumber_format(reference):
             for step in element["steps"]:
                 assert step["keyword"] in ("Given", "When", "Then", "And", "But")
                 assert step["result"]["status"] in ("passed", "failed", "skipped")
-    assert scenarios == 4  # PRES-1, XFER-1 and WRAP-2's two scenarios
+    assert scenarios == 5  # PRES-1 and WRAP-2: two scenarios each, XFER-1: one
 
 
 def test_journal_has_every_request_and_event_tagged_by_scenario(reference):

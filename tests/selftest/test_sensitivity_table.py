@@ -82,3 +82,15 @@ def test_manifest_errors_name_the_file(tmp_path: Path) -> None:
                     "mustFail: [end one]\n")
     with pytest.raises(ManifestError, match="not requirement ids"):
         load(path)
+
+
+def test_the_coverage_line_counts_requirements_failed_by_a_targeted_control() -> None:
+    narrow = run(manifest(("END-1", "END-2"), package="narrow"), PRES_1="passed", END_1="failed", END_2="failed",
+                 XFER_1="passed")
+    broad = run(manifest(("PRES-1", "END-1", "END-2", "XFER-1"), package="broad"), PRES_1="failed", END_1="failed",
+                END_2="failed", XFER_1="failed")
+    line = render_section([narrow, broad], guaranteed={"XFER-1": "the platform refuses it"}).splitlines()[-1]
+    assert line.startswith("Requirements caught by a targeted control (a broken connector that fails it and at most "
+                           "2 others): 2 / 4.")
+    assert "Platform-guaranteed" in line and "XFER-1" in line
+    assert line.endswith("No targeted control yet: PRES-1.")

@@ -1,0 +1,22 @@
+"""Broken on purpose: the AgentWork is inserted and accepted as soon as the chat alerts, before the agent picks up."""
+
+from __future__ import annotations
+
+from connectors.reference.engine import SyncEngine
+from connectors.reference.store import LegRecord, TransferState, WorkItemRecord
+
+
+class Engine(SyncEngine):
+    def _leg_alerting(self, rec: WorkItemRecord, leg: LegRecord) -> None:
+        super()._leg_alerting(rec, leg)
+        t = rec.transfer
+        if t and t.state is TransferState.REQUESTED and leg.genesys_user_id == t.receiver_genesys_user_id:
+            return  # the receiver of a transfer already has the AgentWork Omni-Channel created
+        sf_user = self.directory.salesforce_user_for(leg.genesys_user_id)
+        if sf_user is None:
+            return
+        # The mistake: the work item is created and opened in the console the moment the chat alerts, through the
+        # console bridge, so it "is ready" when the agent picks up; Omni-Channel generates it on Pick Up.
+        work = self._existing_work(rec, leg, sf_user) or self._insert_work(rec, leg, sf_user)
+        if work is not None and work.active and not work.accepted:
+            self._accept(rec, work)
