@@ -133,3 +133,18 @@ def format_routes(specs: list[RouteSpec]) -> str:
     lines = ["| method | path | operation | request schema | response schema |", "|---|---|---|---|---|"]
     lines += [f"| {m} | `{p}` | `{op}` | {req} | {resp} |" for m, p, op, req, resp in route_rows(specs)]
     return "\n".join(lines) + "\n"
+
+
+def list_routes_main(prog: str, specs: Callable[[], list[RouteSpec]], argv: list[str] | None = None) -> int:
+    """`python -m fakes.<platform>.routes --list`: print the fake's route table (Markdown)."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(prog=prog, description="Every route of the fake, with its operation and schemas.")
+    parser.add_argument("--list", action="store_true", help="print the route table (Markdown)")
+    args = parser.parse_args(argv)
+    if not args.list:
+        parser.print_help()
+        return 2
+    sys.stdout.write(format_routes(specs()))
+    return 0

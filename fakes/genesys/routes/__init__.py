@@ -3,42 +3,37 @@
 from __future__ import annotations
 
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 
-from ...core.routes import RouteSpec
-from ...core.routes import spec_for as _spec_for
-from . import control, conversations, notifications, oauth, presence, routing, users
+from ...core.routes import RouteSpec, RouteTable
+from . import control
 
 if TYPE_CHECKING:
     from ..model.fake import GenesysFake
 
-# One module per API area; each has `build(fake) -> Api`.
-AREAS: tuple[ModuleType, ...] = (oauth, users, presence, routing, conversations, notifications)
-ROUTE_SPECS: dict[str, RouteSpec] = {}
+
+def _areas() -> tuple[ModuleType, ...]:
+    """One module per API area; each has `build(fake) -> Api`."""
+    from . import conversations, notifications, oauth, presence, routing, users
+
+    return oauth, users, presence, routing, conversations, notifications
+
+
+ROUTES = RouteTable(_areas)
 
 
 def all_specs() -> list[RouteSpec]:
-    """Every operation of the Platform API the fake serves (handlers reach the fake only when called, so none is
-    needed here)."""
-    out = []
-    for area in AREAS:
-        out += area.build(None).specs
-    for spec in out:
-        ROUTE_SPECS.setdefault(spec.endpoint, spec)
-    return out
+    """Every operation of the Platform API the fake serves; no fake instance is needed."""
+    return ROUTES.all_specs()
 
 
 def register_routes(app: Flask, fake: GenesysFake) -> None:
-    for area in AREAS:
-        api = area.build(fake)
-        app.register_blueprint(api.blueprint)
-        for spec in api.specs:
-            ROUTE_SPECS[spec.endpoint] = spec
+    ROUTES.register(app, fake)
     app.register_blueprint(control.build(fake), url_prefix="/_fake/genesys")
 
 
-def spec_for(app: Flask, method: str, path: str) -> RouteSpec | None:
-    """The route spec serving `method path` on `app`, if any (used by the tests' response checks)."""
-    return _spec_for(app, ROUTE_SPECS, method, path)
+def spec_for(app: Flask, method: str, path: str) -> tuple[RouteSpec, dict[str, Any]] | None:
+    """The route spec serving `method path` on `app` and its view arguments, if any (the tests' response checks)."""
+    return ROUTES.spec_for(app, method, path)

@@ -2,22 +2,8 @@
 
 from __future__ import annotations
 
-import argparse
-
-from ...core.routes import format_routes
+from ...core.routes import list_routes_main
 from . import all_specs
 
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m fakes.genesys.routes", description=__doc__)
-    parser.add_argument("--list", action="store_true", help="print the route table (Markdown)")
-    args = parser.parse_args(argv)
-    if not args.list:
-        parser.print_help()
-        return 2
-    print(format_routes(all_specs()), end="")
-    return 0
-
-
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(list_routes_main("python -m fakes.genesys.routes", all_specs))

@@ -130,15 +130,3 @@ def test_the_skeleton():
     entries = {p.name for p in ROOT.iterdir() if p.name != "__pycache__"}
     assert entries == {"__init__.py", "app.py", "routes", "model", "views", "errors.py", "config.py",
                        "notifications"}
-
-
-def test_the_route_list_names_every_operation(capsys):
-    from fakes.core.routes import format_routes
-    from fakes.genesys.routes import all_specs
-    from fakes.genesys.routes.__main__ import main
-
-    assert main(["--list"]) == 0
-    printed = capsys.readouterr().out
-    assert printed == format_routes(all_specs())
-    for path in ("/oauth/token", "/api/v2/routing/queues/<queue_id>/members", "/api/v2/notifications/channels"):
-        assert f"`{path}`" in printed
