@@ -139,7 +139,7 @@ class ScaleRun:
 
 @dataclass
 class ScenarioState:
-    """What one step saw or did that a later step reads. Each field says who writes it."""
+    """What one step saw or did that a later step reads, one named field each."""
 
     subject: Agent | None = None  # the agent the scenario spoke of last: "she", "he", "her", "his"
     offered: dict[str, str] = field(default_factory=dict)  # role -> label of the chat the agent was last offered

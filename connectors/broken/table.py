@@ -345,6 +345,8 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"pytest-xdist workers per certification ({DEFAULT_WORKERS})")
     parser.add_argument("--report-root", type=Path, help="keep each certification's reports in DIR/<package>")
     parser.add_argument("--readme", type=Path, default=README, help="the README to check or write")
+    parser.add_argument("--from-reports", action="store_true", help="certify nothing: read the reports a previous "
+                        "run left in --report-root (DIR/<package>/summary.json)")
     args = parser.parse_args(argv)
     manifests = discover()
     if args.packages:
@@ -354,14 +356,19 @@ def main(argv: list[str] | None = None) -> int:
         if args.write or args.check:
             parser.error("--write and --check need every broken connector")
         manifests = [m for m in manifests if m.package in args.packages]
+    if args.from_reports and not args.report_root:
+        parser.error("--from-reports reads the reports under --report-root")
     root = args.report_root or Path(tempfile.mkdtemp(prefix="omni-broken-"))
     started = time.monotonic()
-    print(f"Certifying {len(manifests)} broken connectors, {args.jobs} at a time; reports in {root}", flush=True)
-    certifier = Certifier(manifests, root, args.jobs, args.workers, done=_progress)
-    try:
-        runs = certifier.runs()
-    finally:
-        certifier.close()
+    if args.from_reports:
+        runs = [read_reports(Run(m, m.certify_profile, root / m.package)) for m in manifests]
+    else:
+        print(f"Certifying {len(manifests)} broken connectors, {args.jobs} at a time; reports in {root}", flush=True)
+        certifier = Certifier(manifests, root, args.jobs, args.workers, done=_progress)
+        try:
+            runs = certifier.runs()
+        finally:
+            certifier.close()
     print(f"\nAll done in {time.monotonic() - started:.0f} s.\n")
     section = render_section(runs)
     print(section)
