@@ -23,8 +23,12 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"omni-harness: cannot start the fakes on {args.host}: {exc}", file=sys.stderr)
         return 2
+    from .desktop import start_desktop
+
+    desktop = start_desktop(stack, host=args.host)
     print("omni-harness fakes running:")
     print(describe(stack))
+    print(f"  agent desktop {desktop.url}/  (the customer, each agent's client and console, the live journal)")
     print("\nConnector environment:")
     for key, value in stack.env().items():
         print(f"{key}={value}")
@@ -36,6 +40,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     stop.wait()
+    desktop.stop()
     stack.stop()
     print("stopped.")
     return 0

@@ -71,6 +71,12 @@ def test_serve_over_tls_writes_the_whole_connector_environment(tmp_path):
                                  "client_secret": env["SALESFORCE_CLIENT_SECRET"],
                                  "username": env["SALESFORCE_USERNAME"], "password": env["SALESFORCE_PASSWORD"]})
         assert sf.status_code == 200 and sf.json()["instance_url"] == env["SALESFORCE_INSTANCE_URL"]
+        desktop = next(line.split()[2] for line in lines if line.strip().startswith("agent desktop"))
+        page = requests.get(desktop, timeout=10)
+        assert page.status_code == 200 and "Agent desktop" in page.text
+        # The page reaches the fakes through the desktop's own origin.
+        forwarded = requests.get(f"{desktop.rstrip('/')}/genesys/_fake/health", timeout=10)
+        assert forwarded.status_code == 200 and forwarded.json()["seed"] == 5
     finally:
         _stop(proc)
 
