@@ -139,10 +139,10 @@ def test_the_article_map_is_the_whole_article_word_for_word():
 
 def test_removing_the_only_scenario_of_a_requirement_fails_the_check(features_copy: Path):
     assert check(features_copy).ok  # the copy traces, as the original does
-    remove_scenario(features_copy / "presence" / "presence.feature", "@PRES-1")
+    remove_scenario(features_copy / "pickup" / "pickup.feature", "@PICK-1")
     result = check(features_copy)
     assert not result.ok
-    assert any(p.startswith("requirement PRES-1 (core) has no scenario") for p in result.problems), result.problems
+    assert any(p.startswith("requirement PICK-1 (core) has no scenario") for p in result.problems), result.problems
     assert main([str(features_copy)]) == 1
 
 
