@@ -274,8 +274,6 @@ def test_targets_from_a_stack_a_stackinfo_or_urls(stack, tmp_path):
         desktop_targets(42)
 
 
-@pytest.mark.xfail(strict=True, reason="pyproject.toml's package-data does not list *.js and *.css yet; a wheel would "
-                                       "ship the page without its script and style")
 def test_no_asset_is_left_out_of_the_package_data():
     """The page's assets must be in the installed package (a wheel), not only in the source tree."""
     import tomllib
