@@ -1,6 +1,8 @@
 """How to use an official SDK: PureCloudPlatformClientV2 against the served Genesys fake, unmodified but for its host
 and CA. (It is urllib3-based, so `mock_platforms` cannot answer it: use the served fakes.)"""
 
+import ssl
+
 import pytest
 
 sdk = pytest.importorskip("PureCloudPlatformClientV2")
@@ -8,7 +10,8 @@ sdk = pytest.importorskip("PureCloudPlatformClientV2")
 
 def test_the_genesys_sdk_reads_users_and_sets_presence(omni_fakes, monkeypatch):
     monkeypatch.setattr(sdk.configuration, "host", omni_fakes.genesys_url)
-    monkeypatch.setattr(sdk.configuration, "ssl_ca_cert", omni_fakes.verify)
+    # The SDK's HTTP client trusts `configuration.ssl_context` (it ignores `ssl_ca_cert`): give it the fakes' CA.
+    monkeypatch.setattr(sdk.configuration, "ssl_context", ssl.create_default_context(cafile=omni_fakes.verify))
     creds = omni_fakes.plan.credentials
     client = sdk.api_client.ApiClient().get_client_credentials_token(creds.genesys_client_id,
                                                                     creds.genesys_client_secret)
