@@ -76,6 +76,7 @@ def _cmd_requirements(args: argparse.Namespace) -> int:
     width = max(len(r.id) for r in reqs)
     for r in reqs:
         required = "" if r.required else "  (not required)"
+        required += "  (platform-guaranteed)" if r.guarantee else ""
         print(f"{r.id:<{width}}  {r.profile.value:<10}  {r.statement}{required}")
         print(f"{'':<{width}}  {'':<10}  source: {r.source}")
     return 0

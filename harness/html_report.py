@@ -191,6 +191,9 @@ def _requirements(summary: dict[str, Any], anchors: dict[str, str]) -> str:
             scenarios.append(f'<a href="#{anchor}">{_e(name)}</a>' if anchor else _e(name))
         extra = _measurements(v["measurements"]) if v and v.get("measurements") else ""
         required = "" if req is None or req.required else " <span class=small>(not required)</span>"
+        if req is not None and req.guarantee:
+            required += (f' <span class=small title="{_e(req.guarantee_reason)}">(platform-guaranteed: '
+                         f"{_e(req.guarantee_reason)})</span>")
         rows.append(
             f'<tr class="{_status_class(status)}" id="req-{_e(rid)}"><td class=mono><strong>{_e(rid)}</strong></td>'
             f"<td>{_e(statement)}{required}{extra}</td><td>{_e(source)}{quote}</td>"

@@ -56,6 +56,9 @@ class CatalogueError(ValueError):
     """contracts/requirements.yaml is missing or malformed; the message names the file and the entry."""
 
 
+GUARANTEE_PLATFORM = "platform"
+
+
 @dataclass(frozen=True)
 class Requirement:
     id: str
@@ -65,6 +68,10 @@ class Requirement:
     quote: str = ""
     required: bool = True
     reason: str = ""  # why a requirement is not required for certification
+    # "platform": the platforms alone satisfy it and no connector mistake breaks it on its own, so no negative
+    # control can target it (its scenario still runs); `guarantee_reason` says why.
+    guarantee: str = ""
+    guarantee_reason: str = ""
 
     @property
     def sources(self) -> list[str]:
@@ -80,6 +87,9 @@ class Requirement:
             out["quote"] = self.quote
         if self.reason:
             out["reason"] = self.reason
+        if self.guarantee:
+            out["guarantee"] = self.guarantee
+            out["guaranteeReason"] = self.guarantee_reason
         return out
 
 
@@ -151,8 +161,12 @@ def _requirement(item: Any, where: str) -> Requirement:
     if not isinstance(required, bool):
         raise CatalogueError(f"{where}: `required` must be true or false")
     reason = _text(item, "reason", where, required=not required)
+    guarantee = _text(item, "guarantee", where, required=False)
+    if guarantee not in ("", GUARANTEE_PLATFORM):
+        raise CatalogueError(f"{where}: `guarantee` can only be `{GUARANTEE_PLATFORM}`")
+    guarantee_reason = _text(item, "guaranteeReason", where, required=bool(guarantee))
     return Requirement(rid, profile, _text(item, "statement", where), _text(item, "source", where),
-                       _text(item, "quote", where, required=False), required, reason)
+                       _text(item, "quote", where, required=False), required, reason, guarantee, guarantee_reason)
 
 
 def _passage(item: Any, where: str) -> Passage:

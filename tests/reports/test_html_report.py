@@ -135,3 +135,14 @@ def test_scenarios_failing_the_same_way_are_one_root_cause_said_first():
     assert html.index("Root causes") < html.index("<h2>Requirements")
     assert "2 scenarios stopped at" in causes and "PICK-1, END-1" in causes and "WRAP-2" not in causes
     assert "POST /api/v2/conversations/chats on Genesys Cloud" in causes
+
+
+def test_a_platform_guaranteed_requirement_says_so_with_its_reason():
+    from harness.html_report import render
+    from harness.requirements import catalogue
+
+    guaranteed = [r for r in catalogue().values() if r.guarantee]
+    assert guaranteed, "contracts/requirements.yaml marks no requirement platform-guaranteed"
+    page = render(summary(), [scenario()], [])
+    for req in guaranteed:
+        assert "platform-guaranteed" in page and req.guarantee_reason.split()[0] in page
