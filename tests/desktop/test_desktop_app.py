@@ -243,7 +243,7 @@ def test_stopping_the_desktop_does_not_wait_out_a_held_long_poll():
     @app.get("/_fake/events")
     def events():
         arrived.set()
-        time.sleep(float(request.args["wait"]))  # the upstream holding the request, as the fake does
+        time.sleep(float(request.args["wait"]))  # sleep-ok: a stand-in upstream holding a long-poll, as the fake does
         return jsonify({"events": [], "lastSeq": int(request.args["after"])})
 
     upstream = serve_app(app, "127.0.0.1", 0, name="holding")
