@@ -26,6 +26,11 @@ class ServerKind(enum.StrEnum):
 # A REST request holds a worker thread only while it is being answered (idle keep-alive connections wait in
 # cheroot's selector), but a CometD long-poll holds one for its whole hold: leave room for many of those.
 CHEROOT_THREADS = 64
+# How long an idle keep-alive connection is kept (cheroot closes it after its `timeout`, 10 s by default). A server
+# closing an idle connection races a client that reuses it at that moment (the client sees RemoteDisconnected), and
+# clients such as requests do not retry that by themselves: here it would fail a correct connector, or a step, for a
+# reason that has nothing to do with them. So idle connections outlive any run.
+KEEP_ALIVE_SECONDS = 3600
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -85,7 +90,8 @@ def _serve_cheroot(app, host: str, port: int, ssl_context: ssl.SSLContext | None
             self.context = context
             self._server_env = {}
 
-    server = wsgi.Server((host, port), app, numthreads=CHEROOT_THREADS, server_name=name, shutdown_timeout=1)
+    server = wsgi.Server((host, port), app, numthreads=CHEROOT_THREADS, server_name=name, shutdown_timeout=1,
+                         timeout=KEEP_ALIVE_SECONDS)
     if ssl_context is not None:
         server.ssl_adapter = _ContextAdapter(ssl_context)
     try:

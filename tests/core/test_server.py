@@ -79,3 +79,14 @@ def test_stop_frees_the_port() -> None:
     server.stop()
     again = serve_app(_app(), port=port)
     again.stop()
+
+
+def test_an_idle_keep_alive_connection_is_not_closed_under_the_client(ca: LocalCA) -> None:
+    # cheroot's default closes a connection idle for 10 s; a client reusing it at that moment gets RemoteDisconnected.
+    from fakes.core.server import KEEP_ALIVE_SECONDS
+
+    server = serve_app(_app(), ssl_context=ca.server_context())
+    try:
+        assert server._stop.__self__.timeout == KEEP_ALIVE_SECONDS >= 600
+    finally:
+        server.stop()
