@@ -38,29 +38,24 @@ def _json_body(required: bool = False) -> Any:
         raise ControlError(f"the body is not valid JSON: {exc}") from exc
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
+def hostname(value: str) -> str:
+    """The host part of a `Host` header or an origin (`[::1]:8080` -> `::1`), lower case."""
+    value = value.split("://", 1)[-1].split("/", 1)[0]
+    if value.startswith("["):
+        return value[1:].split("]", 1)[0].lower()
+    return value.rsplit(":", 1)[0].lower() if value.count(":") == 1 else value.lower()
+
+
+def is_local_host(host: str, served: set[str] | frozenset[str] = frozenset()) -> bool:
+    """A `Host` a local tool may answer: localhost, an IP literal (a DNS-rebinding page arrives under a name), or a
+    name it is served under."""
+    if host == "localhost" or host.endswith(".localhost") or host in served:
         return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _is_ip_literal(host: str) -> bool:
     try:
         ipaddress.ip_address(host)
     except ValueError:
         return False
     return True
-
-
-def _hostname(value: str) -> str:
-    """The host part of a `Host` header or an origin (`[::1]:8080` -> `::1`)."""
-    value = value.split("://", 1)[-1].split("/", 1)[0]
-    if value.startswith("["):
-        return value[1:].split("]", 1)[0].lower()
-    return value.rsplit(":", 1)[0].lower() if value.count(":") == 1 else value.lower()
 
 
 def guard_control_request(fake: Fake) -> None:
@@ -71,13 +66,12 @@ def guard_control_request(fake: Fake) -> None:
     - a body that is not `application/json`: an HTML form or a `text/plain` beacon can be sent cross-site without
       a preflight, `application/json` cannot.
     """
-    served = {_hostname(url) for url in fake.urls.values()}
-    host = _hostname(request.host or "")
-    if not (_is_loopback(host) or _is_ip_literal(host) or host in served):
+    host = hostname(request.host or "")
+    if not is_local_host(host, {hostname(url) for url in fake.urls.values()}):
         raise ControlError(f"the control API answers only on its own address, not Host {request.host!r}",
                            status=403, error="forbidden")
     origin = request.headers.get("Origin")
-    if origin is not None and _hostname(origin) != host:
+    if origin is not None and hostname(origin) != host:
         raise ControlError(f"the control API refuses cross-origin requests (Origin {origin!r})", status=403,
                            error="forbidden")
     if request.method in ("POST", "PUT", "PATCH", "DELETE"):

@@ -8,7 +8,6 @@ exactly as they would a client's request, with the agent's own token as the acto
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import threading
 import time
@@ -19,6 +18,8 @@ from typing import Any
 import requests
 from flask import Flask, Response, request
 from requests.adapters import HTTPAdapter
+
+from fakes.core.control import hostname, is_local_host
 
 # The page's requests that a platform reads; everything else the browser adds (cookies, Origin, Referer,
 # Sec-Fetch-*) stays here.
@@ -48,24 +49,6 @@ class DesktopTargets:
 
     def url(self, platform: str) -> str:
         return self.genesys_url if platform == "genesys" else self.salesforce_url
-
-
-def _hostname(value: str) -> str:
-    """The host of a `Host` header or an origin, lower case, without port or IPv6 brackets."""
-    value = value.split("://", 1)[-1].split("/", 1)[0]
-    if value.startswith("["):
-        return value[1:].split("]", 1)[0].lower()
-    return value.rsplit(":", 1)[0].lower() if value.count(":") == 1 else value.lower()
-
-
-def _is_loopback_or_literal(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 def _refusal(status: int, error: str, message: str) -> Response:
@@ -173,11 +156,11 @@ def create_desktop_app(genesys_url: str, salesforce_url: str, ca_file: str | Non
     def _guard() -> Response | None:
         # The forward reaches the control API, which has no credential: refuse what only another site would
         # send, as the control API itself does (a DNS-rebinding Host; an Origin of another host).
-        host = _hostname(request.host or "")
-        if not (_is_loopback_or_literal(host) or host in allowed):
+        host = hostname(request.host or "")
+        if not is_local_host(host, allowed):
             return _refusal(403, "forbidden", f"the desktop answers only on its own address, not Host {request.host!r}")
         origin = request.headers.get("Origin")
-        if origin is not None and _hostname(origin) != host:
+        if origin is not None and hostname(origin) != host:
             return _refusal(403, "forbidden", f"the desktop refuses cross-origin requests (Origin {origin!r})")
         return None
 
