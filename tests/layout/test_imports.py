@@ -140,3 +140,11 @@ def test_the_two_fakes_have_the_same_entries() -> None:
         assert (ROOT / "fakes" / fake / push / "__init__.py").is_file(), f"fakes/{fake}/{push}/ is not a package"
     expected = {"__init__.py", "app.py", "routes", "model", "views", "errors.py", "config.py"}
     assert expected <= genesys, f"missing: {sorted(expected - genesys)}"
+
+
+def test_the_walk_sees_a_cycle_when_there_is_one() -> None:
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    graph = import_graph()
+    # A deferred import counts: the reports read a Run, never the controller that makes it.
+    assert not {"harness.plugin", "harness.controller"} & graph["harness.reports"]
+    assert "harness.controller" in graph["harness.plugin"]
