@@ -28,14 +28,27 @@ class Person:
         return self.email.replace("@", ".agent@", 1)
 
 
+class SeedMedia:
+    """The media a queue pair carries (DESIGN §4.7): its own queues on both sides, so the media never share work."""
+
+    CHAT = "chat"
+    MESSAGING = "messaging"
+
+
 @dataclass(frozen=True)
 class QueuePair:
-    """A Salesforce queue that uses external routing and the Genesys queue that routes its work."""
+    """A Salesforce queue that uses external routing and the Genesys queue that routes its work.
+
+    A messaging pair also names the Genesys Open Messaging integration whose inbound message flow routes new
+    conversations to its Genesys queue (the stand-in for an Architect inbound message flow).
+    """
 
     index: int
     genesys_name: str
     salesforce_developer_name: str
     salesforce_label: str
+    media: str = SeedMedia.CHAT
+    open_messaging_integration: str | None = None
 
 
 @dataclass(frozen=True)
@@ -58,7 +71,10 @@ class SeedPlan:
     queues: int = 0  # 0 = one chat queue per two agents, at least 2
     people: list[Person] = field(init=False)
     queue_pairs: list[QueuePair] = field(init=False)
+    messaging_queue_pairs: list[QueuePair] = field(init=False)
     web_chat_queue: str = field(init=False, default="Web Chat Queue")
+    # A Genesys-only messaging queue: a plain web message (no Salesforce work item) alerts there (ROUTE-2).
+    web_messaging_queue: str = field(init=False, default="Web Messaging Queue")
     credentials: Credentials = field(init=False)
 
     def __post_init__(self) -> None:
@@ -81,6 +97,10 @@ class SeedPlan:
         self.people = people
         self.queue_pairs = [QueuePair(i, f"Chat Queue {i}", f"Chat_Queue_{i}", f"Chat Queue {i}")
                             for i in range(1, self.queues + 1)]
+        self.messaging_queue_pairs = [
+            QueuePair(i, f"Messaging Queue {i}", f"Messaging_Queue_{i}", f"Messaging Queue {i}", SeedMedia.MESSAGING,
+                      f"Salesforce Messaging {i}")
+            for i in range(1, self.queues + 1)]
         tag = f"{self.seed:04d}"
         self.credentials = Credentials(
             genesys_client_id=f"omni-harness-genesys-{tag}",
@@ -99,5 +119,7 @@ class SeedPlan:
             "queues": self.queues,
             "people": [asdict(p) | {"name": p.name, "username": p.username} for p in self.people],
             "queuePairs": [asdict(q) for q in self.queue_pairs],
+            "messagingQueuePairs": [asdict(q) for q in self.messaging_queue_pairs],
             "webChatQueue": self.web_chat_queue,
+            "webMessagingQueue": self.web_messaging_queue,
         }

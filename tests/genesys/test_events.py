@@ -50,7 +50,7 @@ def test_presence_and_routing_status_topics(org):
     assert routing.data["topics"][0]["eventBody"]["routingStatus"]["status"] == "IDLE"
     activity = routing.data["topics"][1]["eventBody"]
     assert activity["presence"]["presenceDefinition"]["systemPresence"] == "ON_QUEUE"
-    assert len(activity["activeQueueIds"]) == 3
+    assert len(activity["activeQueueIds"]) == 6  # the chat queues, the messaging queues, the two web queues
 
 
 def test_conversation_topics_cover_every_agent_on_it_and_its_queue(org):

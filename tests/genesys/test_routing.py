@@ -8,7 +8,8 @@ from genesys_org import ON_QUEUE_ID
 def test_seeded_chat_queues_have_mandatory_wrapup_and_an_alerting_timeout(org):
     body = org.get("/api/v2/routing/queues").json
     names = [q["name"] for q in body["entities"]]
-    assert names == ["Chat Queue 1", "Chat Queue 2", "Web Chat Queue"]
+    assert names == ["Chat Queue 1", "Chat Queue 2", "Messaging Queue 1", "Messaging Queue 2", "Web Chat Queue",
+                     "Web Messaging Queue"]
     for q in body["entities"]:
         assert q["acwSettings"] == {"wrapupPrompt": "MANDATORY"}
         assert q["mediaSettings"]["chat"]["alertingTimeoutSeconds"] == 30
@@ -17,14 +18,14 @@ def test_seeded_chat_queues_have_mandatory_wrapup_and_an_alerting_timeout(org):
 
 def test_queue_paging_and_filters(org):
     first = org.get("/api/v2/routing/queues?pageSize=2&pageNumber=1").json
-    assert len(first["entities"]) == 2 and first["pageCount"] == 2 and first["total"] == 3
-    second = org.get(first["nextUri"]).json
-    assert [q["name"] for q in second["entities"]] == ["Web Chat Queue"] and "nextUri" not in second
-    assert second["previousUri"].endswith("pageNumber=1")
+    assert len(first["entities"]) == 2 and first["pageCount"] == 3 and first["total"] == 6
+    last = org.get("/api/v2/routing/queues?pageSize=2&pageNumber=3").json
+    assert [q["name"] for q in last["entities"]] == ["Web Chat Queue", "Web Messaging Queue"]
+    assert "nextUri" not in last and last["previousUri"].endswith("pageNumber=2")
     named = org.get("/api/v2/routing/queues?name=Web*").json
-    assert [q["name"] for q in named["entities"]] == ["Web Chat Queue"]
+    assert [q["name"] for q in named["entities"]] == ["Web Chat Queue", "Web Messaging Queue"]
     desc = org.get("/api/v2/routing/queues?sortOrder=desc").json
-    assert desc["entities"][0]["name"] == "Web Chat Queue"
+    assert desc["entities"][0]["name"] == "Web Messaging Queue"
     assert org.get("/api/v2/routing/queues?pageSize=0").status_code == 400
     assert org.get("/api/v2/routing/queues?pageSize=x").status_code == 400
 

@@ -127,13 +127,13 @@ def test_user_queues_list_and_join_flags(org):
     uid = org.user_ids[0]
     body = org.get(f"/api/v2/users/{uid}/queues").json
     names = {q["name"] for q in body["entities"]}
-    assert names == {"Chat Queue 1", "Chat Queue 2", "Web Chat Queue"}
+    assert names == {"Chat Queue 1", "Chat Queue 2", "Web Chat Queue", "Messaging Queue 1", "Messaging Queue 2", "Web Messaging Queue"}
     assert all(q["joined"] for q in body["entities"])
     qid = org.queue_id("Chat Queue 2")
     r = org.patch(f"/api/v2/users/{uid}/queues", [{"id": qid, "joined": False}])
     assert r.status_code == 200
     assert {q["name"] for q in org.get(f"/api/v2/users/{uid}/queues?joined=true").json["entities"]} == \
-        {"Chat Queue 1", "Web Chat Queue"}
+        {"Chat Queue 1", "Web Chat Queue", "Messaging Queue 1", "Messaging Queue 2", "Web Messaging Queue"}
 
 
 def test_users_me_with_a_user_token_and_queues_me(org):
@@ -141,5 +141,5 @@ def test_users_me_with_a_user_token_and_queues_me(org):
     headers = org.user_headers(uid)
     assert org.get("/api/v2/users/me", headers=headers).json["id"] == uid
     mine = org.get("/api/v2/routing/queues/me", headers=headers).json
-    assert mine["total"] == 3
+    assert mine["total"] == 6
     assert org.get("/api/v2/routing/queues/me").json["code"] == "not.a.user"

@@ -588,7 +588,8 @@ def test_seed_users_queues_channels_and_statuses(org):
     assert org.fake.user_id_for_username(org.world.plan.credentials.salesforce_username) == org.fake.integration_user_id
     queues = org.query("SELECT DeveloperName, Name, QueueRoutingConfig.RoutingModel FROM Group WHERE Type = 'Queue' "
                        "ORDER BY DeveloperName")
-    assert [q["DeveloperName"] for q in queues] == [q.salesforce_developer_name for q in org.world.plan.queue_pairs]
+    assert [q["DeveloperName"] for q in queues] == sorted(
+        q.salesforce_developer_name for q in org.world.plan.queue_pairs + org.world.plan.messaging_queue_pairs)
     assert all(q["QueueRoutingConfig"]["RoutingModel"] == "ExternalRouting" for q in queues)
     channels = {c["DeveloperName"]: c["RelatedEntity"] for c in
                 org.query("SELECT DeveloperName, RelatedEntity FROM ServiceChannel")}

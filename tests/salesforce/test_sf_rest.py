@@ -183,7 +183,7 @@ def test_query_with_and_without_trailing_slash(org):
 
 def test_query_count(org):
     r = org.get(f"{V}/query", query_string={"q": "SELECT COUNT() FROM Group WHERE Type = 'Queue'"})
-    assert r.json == {"totalSize": 2, "done": True, "records": []}
+    assert r.json == {"totalSize": 4, "done": True, "records": []}
 
 
 def test_query_parent_relationship_fields(org):

@@ -54,7 +54,7 @@ def test_a_sandbox_login_with_oauth_lands_on_the_my_domain():
                         consumer_key=creds.salesforce_client_id, consumer_secret=creds.salesforce_client_secret,
                         domain="test")  # OAuth password flow at test.salesforce.com
         assert sf.sf_instance == "acme--uat.sandbox.my.salesforce.com"
-        assert sf.query("SELECT Id, DeveloperName FROM Group WHERE Type = 'Queue'")["totalSize"] == 3
+        assert sf.query("SELECT Id, DeveloperName FROM Group WHERE Type = 'Queue'")["totalSize"] == 6
 
 
 def test_each_decorated_call_gets_a_fresh_org():

@@ -153,9 +153,11 @@ def build_org(plan: SeedPlan, ids: IdFactory, now: float) -> Org:
         code = WrapupCode(id=ids.uuid(), name=name, created=now, description=description)
         org.wrapup_codes[code.id] = code
     queue_codes = [c.id for c in org.wrapup_codes.values() if c.name in dict(QUEUE_WRAPUP_CODES)]
-    names = [pair.genesys_name for pair in plan.queue_pairs] + [plan.web_chat_queue]
-    for name in names:
-        queue = Queue(id=ids.uuid(), name=name, description=f"{name} (chat)", created=now,
+    names = ([(pair.genesys_name, "chat") for pair in plan.queue_pairs] + [(plan.web_chat_queue, "chat")]
+             + [(pair.genesys_name, "message") for pair in plan.messaging_queue_pairs]
+             + [(plan.web_messaging_queue, "message")])
+    for name, media in names:
+        queue = Queue(id=ids.uuid(), name=name, description=f"{name} ({media})", created=now,
                       wrapup_prompt=WrapupPrompt.MANDATORY, wrapup_code_ids=list(queue_codes))
         for user_id in org.users:
             queue.members[user_id] = Member(user_id)

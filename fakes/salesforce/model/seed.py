@@ -65,7 +65,7 @@ def seed_org(fake: SalesforceOrg, plan: SeedPlan) -> None:
         "DeveloperName": EXTERNAL_ROUTING_CONFIG, "MasterLabel": "External Routing", "RoutingModel": "ExternalRouting",
         "RoutingPriority": 1, "CapacityWeight": fake.config.capacity_weight,
         "PushTimeout": fake.config.push_timeout_seconds or None})
-    for pair in plan.queue_pairs:
+    for pair in plan.queue_pairs + plan.messaging_queue_pairs:
         tx.create("Group", {"Name": pair.salesforce_label, "DeveloperName": pair.salesforce_developer_name,
                             "Type": "Queue", "QueueRoutingConfigId": config["Id"]})
 
