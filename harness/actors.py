@@ -9,6 +9,7 @@ from .control import FakeControl
 from .directory import Directory, Person
 from .genesys import GenesysApi
 from .http import Response
+from .media import Medium
 from .salesforce import SalesforceApi, decode_works
 
 ACTIVE = ("alerting", "connected")
@@ -16,7 +17,8 @@ ACTIVE = ("alerting", "connected")
 
 @dataclass
 class CustomerChat:
-    """A chat a customer opened in Salesforce: its work item (the LiveChatTranscript) and routing request."""
+    """A conversation a customer opened in Salesforce: its work item (the LiveChatTranscript, or the
+    MessagingSession on messaging) and routing request."""
 
     label: str
     queue: str
@@ -24,26 +26,37 @@ class CustomerChat:
     routing_request_id: str | None
     customer_name: str
     left: bool = False
+    medium: Medium = Medium.CHAT
+    end_user_id: str | None = None  # messaging: the MessagingEndUser, the same when the customer comes back
 
 
 class Customer:
-    """The customer on the website: starts chats in a Salesforce queue, writes, leaves (Salesforce control API)."""
+    """The customer on the website: starts a chat or an Enhanced Chat session in a Salesforce queue, writes,
+    leaves, comes back (Salesforce control API)."""
 
-    def __init__(self, control: FakeControl, name: str = "Pat Customer") -> None:
+    def __init__(self, control: FakeControl, name: str = "Pat Customer", medium: Medium = Medium.CHAT) -> None:
         self.control = control
         self.name = name
+        self.medium = medium
 
     def start_chat(self, label: str, queue: str, text: str = "Hello, I need help with my order.") -> CustomerChat:
-        body = self.control.customer_chat(queue, self.name, text)
-        return CustomerChat(label, queue, body["workItemId"], body.get("pendingServiceRoutingId"), self.name)
+        body = self.control.customer_chat(queue, self.name, text, self.medium)
+        return CustomerChat(label, queue, body["workItemId"], body.get("pendingServiceRoutingId"), self.name,
+                            medium=self.medium, end_user_id=body.get("messagingEndUserId"))
 
     def say(self, chat: CustomerChat, text: str) -> None:
-        self.control.customer_message(chat.work_item_id, text)
+        self.control.customer_message(chat.work_item_id, text, chat.medium)
 
     def leave(self, chat: CustomerChat) -> None:
         if not chat.left:
-            self.control.customer_leave(chat.work_item_id)
+            self.control.customer_leave(chat.work_item_id, chat.medium)
             chat.left = True
+
+    def come_back(self, chat: CustomerChat, label: str, text: str = "Hello again, one more question.") -> CustomerChat:
+        """Messaging: the customer writes again after the session ended; a new session of the same end user."""
+        body = self.control.customer_return(chat.work_item_id, text)
+        return CustomerChat(label, chat.queue, body["workItemId"], body.get("pendingServiceRoutingId"), self.name,
+                            medium=chat.medium, end_user_id=body.get("messagingEndUserId") or chat.end_user_id)
 
 
 def work_item_of(conversation: dict[str, Any]) -> str | None:
@@ -61,10 +74,12 @@ def same_sf_id(a: str | None, b: str | None) -> bool:
 class AgentClient:
     """An agent's Genesys Cloud client, with the agent's own user token."""
 
-    def __init__(self, person: Person, api: GenesysApi, directory: Directory) -> None:
+    def __init__(self, person: Person, api: GenesysApi, directory: Directory, medium: Medium = Medium.CHAT) -> None:
         self.person = person
         self.api = api
         self.directory = directory
+        self.medium = medium
+        self.collection = medium.genesys_collection
 
     @property
     def user_id(self) -> str:
@@ -82,10 +97,11 @@ class AgentClient:
 
     # -- conversations -----------------------------------------------------------------------------
     def chats(self) -> list[dict[str, Any]]:
-        return self.api.my_chats()
+        """The agent's interactions of the scenario's medium, as the client lists them."""
+        return self.api.my_chats(self.collection)
 
     def conversation(self, conversation_id: str) -> dict[str, Any]:
-        return self.api.chat(conversation_id)
+        return self.api.chat(conversation_id, self.collection)
 
     def my_participant(self, conversation: dict[str, Any]) -> dict[str, Any] | None:
         """The agent's latest leg on the conversation (a missed alert leaves an older one behind)."""
@@ -94,28 +110,32 @@ class AgentClient:
         return mine[-1] if mine else None
 
     def pick_up(self, conversation_id: str, participant_id: str) -> None:
-        self.api.patch_participant(conversation_id, participant_id, {"state": "connected"})
+        self.api.patch_participant(conversation_id, participant_id, {"state": "connected"},
+                                   collection=self.collection)
 
     def disconnect(self, conversation_id: str, participant_id: str) -> None:
-        self.api.patch_participant(conversation_id, participant_id, {"state": "disconnected"})
+        self.api.patch_participant(conversation_id, participant_id, {"state": "disconnected"},
+                                   collection=self.collection)
 
     def decline(self, conversation_id: str, participant_id: str) -> None:
         """Decline an alert: the client disconnects the alerting leg."""
-        self.api.patch_participant(conversation_id, participant_id, {"state": "disconnected"})
+        self.api.patch_participant(conversation_id, participant_id, {"state": "disconnected"},
+                                   collection=self.collection)
 
     def wrapup_codes(self, conversation_id: str, participant_id: str) -> list[dict[str, Any]]:
-        return self.api.participant_wrapup_codes(conversation_id, participant_id)
+        return self.api.participant_wrapup_codes(conversation_id, participant_id, self.collection)
 
     def wrap_up(self, conversation_id: str, participant_id: str, code_id: str, notes: str = "") -> Response:
         """Select a code and click Done; answered as is so a refusal can be examined."""
         return self.api.patch_participant(conversation_id, participant_id,
-                                          {"wrapup": {"code": code_id, "notes": notes}}, expect_error=True)
+                                          {"wrapup": {"code": code_id, "notes": notes}}, expect_error=True,
+                                          collection=self.collection)
 
     def wrapup(self, conversation_id: str, participant_id: str) -> dict[str, Any] | None:
-        return self.api.participant_wrapup(conversation_id, participant_id)
+        return self.api.participant_wrapup(conversation_id, participant_id, self.collection)
 
     def try_transfer(self, conversation_id: str, participant_id: str, body: dict[str, Any]) -> Response:
-        return self.api.replace(conversation_id, participant_id, body)
+        return self.api.replace(conversation_id, participant_id, body, self.collection)
 
 
 class AgentConsole:

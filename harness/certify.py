@@ -39,11 +39,12 @@ EXIT_CODES = {RunVerdict.CERTIFIED: EXIT_PASSED, RunVerdict.NOT_CERTIFIED: EXIT_
               RunVerdict.PASSED_FOR_THE_SELECTION: EXIT_SELECTION, RunVerdict.NOT_READY: EXIT_NOT_READY,
               RunVerdict.NOTHING: EXIT_NOTHING}
 EXIT_HELP = f"""exit status:
-  {EXIT_PASSED}    CERTIFIED: every required requirement of the profiles the connector declares ran and passed
+  {EXIT_PASSED}    CERTIFIED: every required requirement of the profiles and media the connector declares ran and
+       passed
   {EXIT_FAILED}    NOT CERTIFIED: a requirement that counts failed
   {EXIT_USAGE}    usage error: unknown or mis-cased requirement id, id outside the selected profiles, empty
        selection, missing or invalid manifest, report folder holding other files (nothing was started)
-  {EXIT_SELECTION}    PASSED FOR THE SELECTION: what ran passed, but -r/-k/--profile left out requirements
+  {EXIT_SELECTION}    PASSED FOR THE SELECTION: what ran passed, but -r/-k/--profile/--media left out requirements
        certification needs (summary.json: requiredNotRun)
   {EXIT_NOT_READY}    the connector never became ready: no scenario ran, every requirement is "not run"
   {EXIT_NOTHING}    nothing certified: the selection holds only requirements the connector does not declare
@@ -100,7 +101,7 @@ class _Grab:
 def pytest_args(*, connector: str | None, profile: str, timeout: float | None, keyword: str | None,
                 report_dir: Path | None, run_dir: Path, workers: int, verbose: bool = False,
                 requirements: list[str] | None = None, manifest: str | Path | None = None,
-                ready_timeout: float | None = None) -> list[str]:
+                ready_timeout: float | None = None, media: str | None = None) -> list[str]:
     module = suite_module()
     ini = run_dir / "pytest.ini"
     ini.write_text("[pytest]\n")  # an ini of our own: no project's settings leak into the run
@@ -119,6 +120,8 @@ def pytest_args(*, connector: str | None, profile: str, timeout: float | None, k
         args += ["--omni-ready-timeout", str(ready_timeout)]
     if keyword:
         args += ["-k", keyword]
+    if media:
+        args += ["--media", media]
     for rid in requirements or []:
         args += ["--requirement", rid]
     if workers > 1 and importlib.util.find_spec("xdist") is not None:
@@ -136,9 +139,9 @@ def check_manifest(connector: str | None, manifest: str | Path | None) -> Manife
 
 
 def check_selection(lookup: ManifestLookup, profile: str, requirements: list[str] | None,
-                    keyword: str | None) -> Selection:
+                    keyword: str | None, media: str | None = None) -> Selection:
     """The run's selection (raises SelectionError, one line, before anything starts)."""
-    return validate(profile, requirements, keyword, lookup)
+    return validate(profile, requirements, keyword, lookup, media)
 
 
 @contextlib.contextmanager
@@ -171,7 +174,7 @@ def certify(connector: str | None = None, profile: str = DECLARED, timeout: floa
             keyword: str | None = None, report_dir: str | Path | None = DEFAULT_REPORT_DIR,
             workers: int = DEFAULT_WORKERS, verbose: bool = False, keep_run_dir: bool = False,
             requirements: list[str] | None = None, manifest: str | Path | None = None,
-            ready_timeout: float | None = None, force: bool = False) -> Certification:
+            ready_timeout: float | None = None, force: bool = False, media: str | None = None) -> Certification:
     """Certifies a connector; `report_dir=None` writes no report (the run folder keeps connector.log).
 
     Raises ManifestError, SelectionError or ReportDirError, before anything starts, for a usage error."""
@@ -179,7 +182,7 @@ def certify(connector: str | None = None, profile: str = DECLARED, timeout: floa
 
     started = time.monotonic()
     lookup = check_manifest(connector, manifest)  # ManifestError: nothing has started yet
-    check_selection(lookup, profile, requirements, keyword)  # SelectionError: nor here
+    check_selection(lookup, profile, requirements, keyword, media)  # SelectionError: nor here
     report = Path(report_dir).resolve() if report_dir else None
     if report is not None:
         prepare_report_dir(report, force)  # ReportDirError
@@ -187,7 +190,7 @@ def certify(connector: str | None = None, profile: str = DECLARED, timeout: floa
     log = None if verbose else (report or run_dir) / CERTIFY_LOG
     args = pytest_args(connector=connector, profile=profile, timeout=timeout, keyword=keyword, report_dir=report,
                        run_dir=run_dir, workers=workers, verbose=verbose, requirements=requirements,
-                       manifest=manifest, ready_timeout=ready_timeout)
+                       manifest=manifest, ready_timeout=ready_timeout, media=media)
     # Only the plugins the suite needs are loaded (also in the xdist workers, which inherit the
     # environment): whatever else is installed in the interpreter neither slows nor changes the run.
     saved = os.environ.get(AUTOLOAD)
@@ -247,7 +250,7 @@ def print_verdict(outcome: Certification, stream: TextIO | None = None) -> None:
     judgement = outcome.judgement
     print("", file=out)
     if outcome.startup_error:
-        down = [v.id for v in verdicts.values() if v.verdict is Verdict.NOT_RUN]
+        down = [v.key for v in verdicts.values() if v.verdict is Verdict.NOT_RUN]
         print("Root cause: the connector was not ready, so no scenario ran"
               + (f" (not run: {', '.join(down)})" if down else "") + ":", file=out)
         print(outcome.startup_error, file=out)
@@ -272,10 +275,21 @@ def print_verdict(outcome: Certification, stream: TextIO | None = None) -> None:
     if outcome.manifest is not None:
         print(outcome.manifest.note, file=out)
     if verdicts:
-        print("Verdict per requirement:", file=out)
+        print("Verdict per requirement and medium:", file=out)
         for v in verdicts.values():
             extra = "" if v.required else "  (not required)"
-            print(f"  {MARKS[v.verdict]}  {v.id:<9} {v.statement}{extra}", file=out)
+            print(f"  {MARKS[v.verdict]}  {v.key:<21} {v.statement}{extra}", file=out)
+        by_medium = {}
+        for v in verdicts.values():
+            by_medium.setdefault(v.medium, []).append(v)
+        if len(by_medium) > 1:
+            for medium, items in by_medium.items():
+                counting = [v for v in items if v.counts]
+                ok = sum(1 for v in counting if v.verdict is Verdict.PASSED)
+                failed = sum(1 for v in counting if v.verdict is Verdict.FAILED)
+                state = "all passed" if counting and ok == len(counting) else f"{failed} failed" if failed else \
+                    "not all run"
+                print(f"  {medium}: {ok} of {len(counting)} passed ({state})", file=out)
     if judgement is None:
         print(f"pytest stopped with status {outcome.pytest_status}: nothing was certified"
               + (f" (see {outcome.log})." if outcome.log else "."), file=out)

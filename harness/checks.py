@@ -198,9 +198,9 @@ def _eq(a: Any, b: Any) -> bool:
 
 def transcript(ctx: ScenarioContext, chat: CustomerChat, status: str, owner: Agent | None = None) -> Check:
     def check():
-        record = ctx.platforms.salesforce.retrieve("LiveChatTranscript", chat.work_item_id)
+        record = ctx.platforms.salesforce.retrieve(chat.medium.work_item_object, chat.work_item_id)
         if record is None:
-            return False, "the chat transcript does not exist"
+            return False, f"the {chat.medium.work_item_object} does not exist"
         ok = record.get("Status") == status
         if owner is not None:
             ok = ok and same_sf_id(record.get("OwnerId"), owner.person.salesforce_user_id)
@@ -262,6 +262,18 @@ def leg_disconnections(ctx: ScenarioContext, conversation_id: str, participant_i
 # -- who did what, in which order: the journal's requests and the events they caused --------------------------
 AGENT_WORK_INSERT = re.compile(r"^/services/data/v[\d.]+/sobjects/AgentWork/?$")
 CHAT_CREATE = re.compile(r"^/api/v2/conversations/chats/?$")
+# Messaging: the connector raises the interaction with the customer's first inbound Open Messaging message.
+OPEN_MESSAGE_INBOUND = re.compile(r"^/api/v2/conversations/messages/[^/]+/inbound/open/message/?$")
+
+
+def inbound_work_item(body: dict[str, Any]) -> str:
+    """The work item an inbound open message carries: `channel.metadata.customAttributes.workItemId` (the guide's
+    place) or the top-level `metadata` map (what the current SDK's model can send)."""
+    channel = body.get("channel") if isinstance(body.get("channel"), dict) else {}
+    metadata = channel.get("metadata") if isinstance(channel.get("metadata"), dict) else {}
+    custom = metadata.get("customAttributes") if isinstance(metadata.get("customAttributes"), dict) else {}
+    top = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+    return str(custom.get("workItemId") or top.get("workItemId") or "")
 # Refusals that show the platform never looked at the record (an expired session, a rate limit): the retry
 # that follows is the same attempt, not a second one.
 NOT_LOOKED_AT = (401, 429)
@@ -314,6 +326,7 @@ def creation_attempts(ctx: ScenarioContext, entries: list[dict[str, Any]]) -> li
     rounds: dict[str, int] = {}
     out: list[CreationAttempt] = []
     harness = set(ctx.platforms.tagger.sent)
+    message_ids: set[str] = set()  # an inbound message sent again with its own messageId is the same attempt
     for e in entries:
         data = e.get("data", {}) or {}
         if e.get("kind") == "event":
@@ -337,6 +350,14 @@ def creation_attempts(ctx: ScenarioContext, entries: list[dict[str, Any]]) -> li
             item = str((body.get("attributes") or {}).get("workItemId") or "")
             if item:
                 out.append(CreationAttempt("interaction", item, None, rounds.get(item[:15], 0), e))
+        elif e.get("source") == "genesys" and OPEN_MESSAGE_INBOUND.match(path):
+            item = inbound_work_item(body)
+            channel = body.get("channel") if isinstance(body.get("channel"), dict) else {}
+            message_id = str(channel.get("messageId") or "")
+            if item and (not message_id or message_id not in message_ids):
+                out.append(CreationAttempt("interaction", item, None, rounds.get(item[:15], 0), e))
+            if message_id:
+                message_ids.add(message_id)
     return out
 
 
@@ -414,14 +435,15 @@ def leg_changes_by_others(ctx: ScenarioContext, agent: Agent, conversation_id: s
     """Requests that changed `field_name` ("state", "wrapup") of the agent's own leg, made by anyone but the agent
     (her client acts with her own token, `user:<id>`): the connector acting in her place."""
     own = f"user:{agent.person.genesys_user_id}"
-    leg_path = f"/api/v2/conversations/chats/{conversation_id}/participants/{participant_id}"
+    leg_paths = tuple(f"/api/v2/conversations/{collection}{conversation_id}/participants/{participant_id}"
+                      for collection in ("chats/", "messages/", ""))
     out = []
     for e in entries:
         data = e.get("data", {}) or {}
         if e.get("kind") != "request" or e.get("source") != "genesys":
             continue
         path = data.get("path") or ""
-        if not path.startswith(leg_path) or data.get("method") not in ("PATCH", "POST"):
+        if not path.startswith(leg_paths) or data.get("method") not in ("PATCH", "POST"):
             continue
         body = data.get("requestBody") if isinstance(data.get("requestBody"), dict) else {}
         touches = field_name in body or (field_name == "wrapup" and path.endswith("/wrapup"))

@@ -56,7 +56,7 @@ def _cmd_certify(args: argparse.Namespace) -> int:
         outcome = certify(connector=args.connector, profile=args.profile, timeout=args.timeout, keyword=args.keyword,
                           report_dir=args.report_dir, workers=args.workers, verbose=args.verbose,
                           requirements=args.requirements, manifest=args.manifest, ready_timeout=args.ready_timeout,
-                          force=args.force)
+                          force=args.force, media=args.media)
     except (ManifestError, SelectionError, ReportDirError) as exc:
         print(f"omni-harness: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -78,7 +78,8 @@ def _cmd_requirements(args: argparse.Namespace) -> int:
         required = "" if r.required else "  (not required)"
         required += "  (platform-guaranteed)" if r.guarantee else ""
         print(f"{r.id:<{width}}  {r.profile.value:<10}  {r.statement}{required}")
-        print(f"{'':<{width}}  {'':<10}  source: {r.source}")
+        print(f"{'':<{width}}  {'':<10}  source: {r.source}; media: {', '.join(r.media)}"
+              + (f" ({r.media_reason})" if r.media_reason else ""))
     return 0
 
 
@@ -119,6 +120,10 @@ def build_parser() -> argparse.ArgumentParser:
                       help="declared (the profiles the connector's manifest declares; extended without one; "
                            "default), core, extended (core + extended) or all (+ resilience, scale); less than "
                            "declared can only pass for the selection")
+    cert.add_argument("--media", choices=["chat", "messaging", "all"], default=None,
+                      help="media to certify: chat, messaging or all (default: the media the connector's manifest "
+                           "declares; chat without one); every verdict is per requirement and medium "
+                           "(PICK-2 [messaging])")
     cert.add_argument("--timeout", type=float, metavar="S", help="seconds each step waits (default 10)")
     cert.add_argument("-k", dest="keyword", metavar="EXPR", help="only scenarios matching this pytest -k expression")
     cert.add_argument("-r", "--requirement", dest="requirements", action="append", metavar="ID",

@@ -64,13 +64,29 @@ class FakeControl:
         path = f"{PREFIX}/faults/{rule_id}" if rule_id else f"{PREFIX}/faults"
         return int(self.http.delete(path)["removed"])
 
+    def genesys_interaction(self, media_type: str, queue_id: str, customer_name: str,
+                            attributes: dict[str, str] | None = None) -> dict[str, Any]:
+        """Genesys fake: an interaction raised in a queue as an inbound flow would (a plain web message, say)."""
+        return self.http.post(f"{PREFIX}/genesys/conversations", {"mediaType": media_type, "queueId": queue_id,
+                                                                    "customerName": customer_name,
+                                                                    "attributes": dict(attributes or {})})
+
     # -- Salesforce customer actions ---------------------------------------------------------------
-    def customer_chat(self, queue: str, customer_name: str, text: str) -> dict[str, Any]:
-        return self.http.post(f"{PREFIX}/customers/chats", {"queue": queue, "customerName": customer_name,
-                                                              "text": text})
+    # `medium`: "chat" (`/_fake/customers/chats`, Legacy Chat) or "messaging" (`/_fake/customers/messaging`).
+    def customer_chat(self, queue: str, customer_name: str, text: str, medium: str = "chat") -> dict[str, Any]:
+        return self.http.post(f"{PREFIX}/customers/{_customer_path(medium)}",
+                              {"queue": queue, "customerName": customer_name, "text": text})
 
-    def customer_message(self, work_item_id: str, text: str) -> dict[str, Any]:
-        return self.http.post(f"{PREFIX}/customers/chats/{work_item_id}/messages", {"text": text})
+    def customer_message(self, work_item_id: str, text: str, medium: str = "chat") -> dict[str, Any]:
+        return self.http.post(f"{PREFIX}/customers/{_customer_path(medium)}/{work_item_id}/messages", {"text": text})
 
-    def customer_leave(self, work_item_id: str) -> dict[str, Any]:
-        return self.http.post(f"{PREFIX}/customers/chats/{work_item_id}/leave", {})
+    def customer_leave(self, work_item_id: str, medium: str = "chat") -> dict[str, Any]:
+        return self.http.post(f"{PREFIX}/customers/{_customer_path(medium)}/{work_item_id}/leave", {})
+
+    def customer_return(self, work_item_id: str, text: str) -> dict[str, Any]:
+        """Messaging: the customer of an ended session writes again (a new session for the same end user)."""
+        return self.http.post(f"{PREFIX}/customers/messaging/{work_item_id}/return", {"text": text})
+
+
+def _customer_path(medium: str) -> str:
+    return "messaging" if str(medium) == "messaging" else "chats"

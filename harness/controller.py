@@ -26,6 +26,7 @@ from .control import FakeControl
 from .coordinator import Coordinator
 from .genesys import ClientCredentials, GenesysApi
 from .lease import AGENTS_PER_SLOT, QUEUES_PER_SLOT, FileLock
+from .media import split_key
 from .reports import write_run_reports
 from .requirements import Profile, catalogue
 from .results import (
@@ -43,7 +44,7 @@ from .results import (
     judge,
 )
 from .runconfig import MANIFEST_INPUT, RUN_DIR, connector_argv, manifest_input, manifest_lookup, selection
-from .selection import required_ids, selected_ids
+from .selection import required_ids, selected_keys
 from .stackinfo import StackInfo
 
 CONTROLLER = pytest.StashKey["Controller"]()
@@ -81,10 +82,11 @@ class Controller:
         self.manifest = manifest_lookup(config)
         self.command = connector_argv(config)
         self.selection = selection(config)
-        self.selected = selected_ids(self.selection)
+        self.selected = selected_keys(self.selection)  # verdict keys: `PICK-2 [messaging]`
         # The connector is held to what the requirements it runs need (a Streaming API subscription or not).
-        self.signals = readiness_signals([rid for rid in self.selected
-                                          if self.manifest.declares(catalogue()[rid])] or None)
+        self.signals = readiness_signals(list(dict.fromkeys(
+            rid for rid, medium in map(split_key, self.selected)
+            if self.manifest.declares(catalogue()[rid], medium or "chat"))) or None)
         self.ready_timeout = float(config.getoption("omni_ready_timeout", None) or DEFAULT_READY_TIMEOUT)
         self.interrupted_by: str | None = None
         self.console: Any = None  # where progress lines go when pytest's own output goes to a log
@@ -220,7 +222,7 @@ class Controller:
         self.stack = start_stack(world, tls=True, workdir=self.run_dir / "stack")
         self.info = StackInfo.from_stack(self.stack, self.run_dir)
         self.info.env["CONNECTOR_STATE_DIR"] = str(self.stack.state_dir)
-        self.info.write_sync_settings()
+        self.info.write_sync_settings(self.connector_media())
         self.timings["stack"] = time.monotonic() - t0
         log_dir = self.report_dir or self.run_dir
         self.connector = ConnectorProcess(self.command, self.info.env, log_dir / "connector.log")
@@ -243,10 +245,18 @@ class Controller:
         self.timings["startup"] = time.monotonic() - t0
         self.timings["ready_at"] = time.monotonic() - self.created
 
+    def connector_media(self) -> list[str]:
+        """The media the sync settings hand the connector: what it declares (what it was built to bridge), else
+        the media being certified."""
+        m = self.manifest.manifest
+        declared = m.media if m is not None else [str(x) for x in self.selection.media]
+        return [x for x in ("chat", "messaging") if x in declared] or [str(self.selection.media[0])]
+
     def runs_scale(self) -> bool:
         """Whether a scale scenario may run: selected, and declared by the connector (it takes a bigger pool)."""
         cat = catalogue()
-        return any(cat[rid].profile is Profile.SCALE and self.manifest.declares(cat[rid]) for rid in self.selected)
+        return any(cat[rid].profile is Profile.SCALE and self.manifest.declares(cat[rid], medium or "chat")
+                   for rid, medium in map(split_key, self.selected))
 
     def restart_connector(self) -> float:
         """Stops the connector and starts it again with the same environment and state folder (RES-5)."""
@@ -297,12 +307,14 @@ class Controller:
         else:
             reason = "not run"
         cat = catalogue()
-        undeclared = frozenset(rid for rid in self.selected if not self.manifest.declares(cat[rid]))
+        undeclared = frozenset(key for key in self.selected
+                               if not self.manifest.declares(cat[split_key(key)[0]], split_key(key)[1] or "chat"))
         return complete(self.results.verdicts(), self.selected, reason, undeclared)
 
     def judge(self) -> Judgement:
         """The run's verdict: CERTIFIED only when every requirement certification needs ran and passed."""
-        self.judgement = judge(self.verdicts(), required_ids(self.manifest, self.selection.profiles),
+        self.judgement = judge(self.verdicts(), required_ids(self.manifest, self.selection.profiles,
+                                                             self.selection.media),
                                startup_error=self.startup_error, interrupted_by=self.interrupted_by)
         return self.judgement
 
@@ -311,8 +323,8 @@ class Controller:
             write_run_reports(self, self.report_dir)
 
     def _progress(self, result: ScenarioResult) -> None:
-        line = (f"{OUTCOME_MARKS[result.outcome]}  {result.duration:5.1f} s  {','.join(result.requirements):<18} "
-                f"{result.feature}: {result.name}")
+        line = (f"{OUTCOME_MARKS[result.outcome]}  {result.duration:5.1f} s  {','.join(result.requirements):<10} "
+                f"{'[' + result.medium + ']':<12}{result.feature}: {result.name}")
         tr = self.config.pluginmanager.getplugin("terminalreporter")
         if self.console is not None:
             print(line, file=self.console, flush=True)

@@ -29,6 +29,8 @@ class QueuePair:
     genesys_id: str
     salesforce_developer_name: str
     salesforce_id: str
+    media: str = "chat"
+    open_messaging_integration: str | None = None  # messaging: the Genesys Open Messaging integration's name
 
 
 class DirectoryError(RuntimeError):
@@ -45,6 +47,21 @@ class Directory:
     omni_statuses: dict[str, str]  # ServicePresenceStatus DeveloperName -> 18-character id
     chat_channel_id: str | None = None
     all_genesys_queue_ids: list[str] = field(default_factory=list)
+    messaging_queue_pairs: list[QueuePair] = field(default_factory=list)
+    web_messaging_queue_name: str | None = None
+    web_messaging_queue_id: str | None = None
+    messaging_channel_id: str | None = None
+
+    def web_queue_id(self, medium: str) -> str:
+        """The Genesys-only queue of plain interactions of a medium (ROUTE-2): Web Chat / Web Messaging Queue."""
+        if medium == "messaging":
+            if not self.web_messaging_queue_id:
+                raise DirectoryError("Genesys has no Web Messaging Queue")
+            return self.web_messaging_queue_id
+        return self.web_chat_queue_id
+
+    def channel_id(self, medium: str) -> str | None:
+        return self.messaging_channel_id if medium == "messaging" else self.chat_channel_id
 
     def presence_id(self, system_presence: str) -> str:
         key = normalise_presence(system_presence)
@@ -81,17 +98,24 @@ class Directory:
         g_queues = {q["name"]: q["id"] for q in genesys.queues()}
         s_queues = {q["DeveloperName"]: q["Id"] for q in
                     salesforce.query("SELECT Id, DeveloperName FROM Group WHERE Type = 'Queue'")}
-        pairs = []
-        for q in plan["queuePairs"]:
-            if q["genesys_name"] not in g_queues:
-                raise DirectoryError(f"Genesys has no queue named {q['genesys_name']!r}")
-            if q["salesforce_developer_name"] not in s_queues:
-                raise DirectoryError(f"Salesforce has no queue {q['salesforce_developer_name']!r}")
-            pairs.append(QueuePair(q["index"], q["genesys_name"], g_queues[q["genesys_name"]],
-                                   q["salesforce_developer_name"], s_queues[q["salesforce_developer_name"]]))
+        def pairs_of(entries: list[dict[str, Any]]) -> list[QueuePair]:
+            out = []
+            for q in entries:
+                if q["genesys_name"] not in g_queues:
+                    raise DirectoryError(f"Genesys has no queue named {q['genesys_name']!r}")
+                if q["salesforce_developer_name"] not in s_queues:
+                    raise DirectoryError(f"Salesforce has no queue {q['salesforce_developer_name']!r}")
+                out.append(QueuePair(q["index"], q["genesys_name"], g_queues[q["genesys_name"]],
+                                     q["salesforce_developer_name"], s_queues[q["salesforce_developer_name"]],
+                                     q.get("media", "chat"), q.get("open_messaging_integration")))
+            return out
+
+        pairs = pairs_of(plan["queuePairs"])
+        messaging_pairs = pairs_of(plan.get("messagingQueuePairs") or [])
         web = plan["webChatQueue"]
         if web not in g_queues:
             raise DirectoryError(f"Genesys has no queue named {web!r}")
+        web_messaging = plan.get("webMessagingQueue")
         presence_ids: dict[str, str] = {}
         for d in genesys.presence_definitions():
             if d.get("type", "System") == "System" or d.get("primary", True):
@@ -100,4 +124,6 @@ class Directory:
                     salesforce.query("SELECT Id, DeveloperName FROM ServicePresenceStatus")}
         channels = salesforce.query("SELECT Id, DeveloperName FROM ServiceChannel")
         chat = next((c["Id"] for c in channels if c["DeveloperName"] == "sfdc_livechat"), None)
-        return cls(people, pairs, web, g_queues[web], presence_ids, statuses, chat, list(g_queues.values()))
+        messaging = next((c["Id"] for c in channels if c["DeveloperName"] == "sfdc_livemessage"), None)
+        return cls(people, pairs, web, g_queues[web], presence_ids, statuses, chat, list(g_queues.values()),
+                   messaging_pairs, web_messaging, g_queues.get(web_messaging or ""), messaging)

@@ -15,6 +15,7 @@ import pytest
 from .controller import CONTROLLER, STACK_FILE, STARTUP_LOCK
 from .coordinator import restart_connector
 from .lease import FileLock, Guard, worker_index
+from .media import Medium
 from .results import NOT_RUN_PROPERTY, RECORD
 from .runconfig import RUN_DIR, is_worker, step_timeout
 from .scenario import Platforms, ScenarioContext, ScenarioRecord
@@ -68,7 +69,14 @@ def omni_pool(omni_platforms):
 
 
 @pytest.fixture
-def ctx(request: pytest.FixtureRequest, omni_stack: StackInfo, omni_ready, omni_platforms, omni_pool):
+def omni_medium(request: pytest.FixtureRequest) -> Medium:
+    """The medium the scenario runs on (the plugin parametrizes every scenario with the selected media)."""
+    return Medium(getattr(request, "param", Medium.CHAT))
+
+
+@pytest.fixture
+def ctx(request: pytest.FixtureRequest, omni_stack: StackInfo, omni_ready, omni_platforms, omni_pool,
+        omni_medium: Medium):
     """The scenario's context: its lease of agents and queues, and the wait scope of its steps."""
     item = request.node
     template = scenario_of(item)
@@ -76,14 +84,15 @@ def ctx(request: pytest.FixtureRequest, omni_stack: StackInfo, omni_ready, omni_
     web_chat = item.get_closest_marker("webchat") is not None
     guard = Guard(Path(omni_stack.run_dir) / "locks")
     with guard.hold(exclusive):
-        lease = omni_pool.lease(web_chat=web_chat)
+        lease = omni_pool.lease(web_chat=web_chat, medium=omni_medium)
         context = None
         try:
             record = ScenarioRecord(item.nodeid, template.name if template else item.name,
                                     template.feature.name if template else "", item_requirements(item),
-                                    item_profile(item) or "")
+                                    item_profile(item) or "", medium=str(omni_medium))
             omni_platforms.tagger.sent.clear()
-            context = ScenarioContext(omni_platforms, lease, record, step_timeout(request.config), pool=omni_pool)
+            context = ScenarioContext(omni_platforms, lease, record, step_timeout(request.config), pool=omni_pool,
+                                      medium=omni_medium)
             context.prepare()
             token = set_scope(context)
             try:
@@ -139,7 +148,7 @@ def customer(ctx):
 
 
 @pytest.fixture(autouse=True)
-def _omni_scenario(request: pytest.FixtureRequest) -> None:
+def _omni_scenario(request: pytest.FixtureRequest, omni_medium: Medium) -> None:
     """Every scenario of the suite gets its context at set-up, before its first step."""
     if scenario_of(request.node) is not None:
         request.getfixturevalue("omni_ready")

@@ -121,13 +121,13 @@ class GenesysApi:
     def queue_wrapup_codes(self, queue_id: str) -> list[dict[str, Any]]:
         return self._pages(f"/api/v2/routing/queues/{queue_id}/wrapupcodes")
 
-    # -- conversations -----------------------------------------------------------------------------
-    def my_chats(self) -> list[dict[str, Any]]:
-        """The logged-in agent's chats (needs a user token): what the agent's client shows."""
-        return self.get("/api/v2/conversations/chats").get("entities", [])
+    # -- conversations (`collection`: chats or messages, the medium's `/api/v2/conversations/{collection}`) -------
+    def my_chats(self, collection: str = "chats") -> list[dict[str, Any]]:
+        """The logged-in agent's interactions of a medium (needs a user token): what the agent's client shows."""
+        return self.get(f"/api/v2/conversations/{collection}").get("entities", [])
 
-    def chat(self, conversation_id: str) -> dict[str, Any]:
-        return self.get(f"/api/v2/conversations/chats/{conversation_id}")
+    def chat(self, conversation_id: str, collection: str = "chats") -> dict[str, Any]:
+        return self.get(f"/api/v2/conversations/{collection}/{conversation_id}")
 
     def conversation(self, conversation_id: str) -> dict[str, Any]:
         return self.get(f"/api/v2/conversations/{conversation_id}")
@@ -138,20 +138,24 @@ class GenesysApi:
                                     "attributes": dict(attributes or {})}).body
 
     def patch_participant(self, conversation_id: str, participant_id: str, body: dict[str, Any],
-                          expect_error: bool = False):
-        return self.call("PATCH", f"/api/v2/conversations/chats/{conversation_id}/participants/{participant_id}",
+                          expect_error: bool = False, collection: str = "chats"):
+        return self.call("PATCH", f"/api/v2/conversations/{collection}/{conversation_id}/participants/{participant_id}",
                          json_body=body, expect_error=expect_error)
 
-    def disconnect_conversation(self, conversation_id: str) -> None:
-        self.call("PATCH", f"/api/v2/conversations/chats/{conversation_id}", json_body={"state": "disconnected"})
+    def disconnect_conversation(self, conversation_id: str, collection: str = "chats") -> None:
+        self.call("PATCH", f"/api/v2/conversations/{collection}/{conversation_id}", json_body={"state": "disconnected"})
 
-    def participant_wrapup_codes(self, conversation_id: str, participant_id: str) -> list[dict[str, Any]]:
-        return self.get(f"/api/v2/conversations/chats/{conversation_id}/participants/{participant_id}/wrapupcodes")
+    def participant_wrapup_codes(self, conversation_id: str, participant_id: str,
+                                 collection: str = "chats") -> list[dict[str, Any]]:
+        return self.get(f"/api/v2/conversations/{collection}/{conversation_id}/participants/{participant_id}"
+                        "/wrapupcodes")
 
-    def participant_wrapup(self, conversation_id: str, participant_id: str) -> dict[str, Any] | None:
-        return self.get(f"/api/v2/conversations/chats/{conversation_id}/participants/{participant_id}/wrapup")
+    def participant_wrapup(self, conversation_id: str, participant_id: str,
+                           collection: str = "chats") -> dict[str, Any] | None:
+        return self.get(f"/api/v2/conversations/{collection}/{conversation_id}/participants/{participant_id}/wrapup")
 
-    def replace(self, conversation_id: str, participant_id: str, body: dict[str, Any]):
+    def replace(self, conversation_id: str, participant_id: str, body: dict[str, Any], collection: str = "chats"):
         """A transfer from the client (`POST .../replace`); answered as is, refused or not."""
-        return self.call("POST", f"/api/v2/conversations/chats/{conversation_id}/participants/{participant_id}/replace",
+        return self.call("POST",
+                         f"/api/v2/conversations/{collection}/{conversation_id}/participants/{participant_id}/replace",
                          json_body=body, expect_error=True)

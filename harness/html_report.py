@@ -12,6 +12,7 @@ from html import escape
 from typing import Any
 
 from .journal import describe_what
+from .media import verdict_key
 from .requirements import catalogue
 from .rootcause import EXCEPTION_PREFIX, group
 
@@ -172,38 +173,51 @@ def _measurements(values: dict[str, Any]) -> str:
 
 
 def _requirements(summary: dict[str, Any], anchors: dict[str, str]) -> str:
-    verdicts = {r["id"]: r for r in summary.get("requirements") or []}
+    """One table per medium the run certified: every requirement of the catalogue that applies to it."""
+    verdicts = {r.get("key") or verdict_key(r["id"], r.get("medium") or "chat"): r
+                for r in summary.get("requirements") or []}
+    media = summary.get("media") or ["chat"]
+    if isinstance(media, str):
+        media = [media]
     cat = catalogue()
-    ids = list(cat) + [rid for rid in verdicts if rid not in cat]
-    rows = []
-    for rid in ids:
-        req = cat.get(rid)
-        v = verdicts.get(rid)
-        status = v["verdict"] if v else "not selected"
-        if not v and rid in (summary.get("requiredNotRun") or []):
-            status = "not selected (required)"
-        statement = (v or {}).get("statement") or (req.statement if req else "")
-        source = req.source if req else (v or {}).get("source", "")
-        quote = f'<q class="quote">{_e(req.quote)}</q>' if req is not None and req.quote else ""
-        scenarios = []
-        for name in (v or {}).get("scenarios", []):
-            anchor = anchors.get(name)
-            scenarios.append(f'<a href="#{anchor}">{_e(name)}</a>' if anchor else _e(name))
-        extra = _measurements(v["measurements"]) if v and v.get("measurements") else ""
-        required = "" if req is None or req.required else " <span class=small>(not required)</span>"
-        if req is not None and req.guarantee:
-            required += (f' <span class=small title="{_e(req.guarantee_reason)}">(platform-guaranteed: '
-                         f"{_e(req.guarantee_reason)})</span>")
-        rows.append(
-            f'<tr class="{_status_class(status)}" id="req-{_e(rid)}"><td class=mono><strong>{_e(rid)}</strong></td>'
+    out = []
+    for medium in media:
+        ids = [rid for rid, req in cat.items() if req.applies_to(medium)]
+        ids += [r["id"] for r in verdicts.values() if r.get("medium", "chat") == medium and r["id"] not in ids]
+        rows = [_requirement_row(rid, medium, cat.get(rid), verdicts.get(verdict_key(rid, medium)), summary, anchors)
+                for rid in ids]
+        heading = f"Requirements [{_e(medium)}]" if len(media) > 1 or medium != "chat" else "Requirements"
+        out.append(f"<h2>{heading}</h2><table class=requirements><thead><tr><th>Id</th><th>Statement</th>"
+                   "<th>Source (seed article)</th><th>Profile</th><th>Status</th><th>Duration</th><th>Scenarios</th>"
+                   "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+    return "".join(out)
+
+
+def _requirement_row(rid: str, medium: str, req: Any, v: dict[str, Any] | None, summary: dict[str, Any],
+                     anchors: dict[str, str]) -> str:
+    key = verdict_key(rid, medium)
+    status = v["verdict"] if v else "not selected"
+    if not v and key in (summary.get("requiredNotRun") or []):
+        status = "not selected (required)"
+    statement = (v or {}).get("statement") or (req.statement if req else "")
+    source = req.source if req else (v or {}).get("source", "")
+    quote = f'<q class="quote">{_e(req.quote)}</q>' if req is not None and req.quote else ""
+    scenarios = []
+    for name in (v or {}).get("scenarios", []):
+        anchor = anchors.get(f"{name} [{medium}]") or anchors.get(name)
+        scenarios.append(f'<a href="#{anchor}">{_e(name)}</a>' if anchor else _e(name))
+    extra = _measurements(v["measurements"]) if v and v.get("measurements") else ""
+    required = "" if req is None or req.required else " <span class=small>(not required)</span>"
+    if req is not None and req.guarantee:
+        required += (f' <span class=small title="{_e(req.guarantee_reason)}">(platform-guaranteed: '
+                     f"{_e(req.guarantee_reason)})</span>")
+    return (f'<tr class="{_status_class(status)}" id="req-{_e(rid)}-{_e(medium)}"><td class=mono><strong>{_e(rid)}'
+            f"</strong> <span class=small>[{_e(medium)}]</span></td>"
             f"<td>{_e(statement)}{required}{extra}</td><td>{_e(source)}{quote}</td>"
             f"<td>{_e(req.profile if req else (v or {}).get('profile', ''))}</td>"
             f'<td><span class="status {_status_class(status)}">{_e(STATUS_LABEL.get(status, status))}</span></td>'
             f"<td>{_seconds(v['duration']) if v else ''}</td><td class=small>{'<br>'.join(scenarios)}"
             f"{'<br>' + _e(v['reason']) if v and v.get('reason') else ''}</td></tr>")
-    return ("<h2>Requirements</h2><table class=requirements><thead><tr><th>Id</th><th>Statement</th><th>Source "
-            "(seed article)</th><th>Profile</th><th>Status</th><th>Duration</th><th>Scenarios</th></tr></thead>"
-            "<tbody>" + "".join(rows) + "</tbody></table>")
 
 
 def _named(text: str, names: dict[str, str]) -> str:
@@ -372,7 +386,7 @@ def render(summary: dict[str, Any], scenarios: list[dict[str, Any]], entries: li
     failed = [s for s in scenarios if s.get("outcome") in ("failed", "error")]
     anchors: dict[str, str] = {}  # scenario name -> its failure's anchor
     for i, s in enumerate(failed, 1):
-        anchors.setdefault(s.get("name") or s.get("nodeid"), f"failure-{i}")
+        anchors.setdefault(f"{s.get('name') or s.get('nodeid')} [{s.get('medium') or 'chat'}]", f"failure-{i}")
     names: dict[str, str] = {}
     for s in scenarios:
         names.update((s.get("record") or {}).get("names") or {})

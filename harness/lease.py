@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO
 
 from .directory import Directory, Person, QueuePair
+from .media import Medium
 
 AGENTS_PER_SLOT = 3
 QUEUES_PER_SLOT = 2
@@ -92,9 +93,12 @@ class Guard:
 
 @dataclass
 class Slot:
+    """Agents, and queue pairs of each medium: a slot serves a chat or a messaging scenario alike."""
+
     index: int
     agents: list[Person]
-    queue_pairs: list[QueuePair]
+    queue_pairs: list[QueuePair]  # chat
+    messaging_queue_pairs: list[QueuePair] = field(default_factory=list)
 
 
 @dataclass
@@ -105,6 +109,7 @@ class Lease:
     web_chat: bool = False
     waited: float = 0.0
     _locks: list[FileLock] = field(default_factory=list, repr=False)
+    medium: Medium = Medium.CHAT
 
     @property
     def agents(self) -> list[Person]:
@@ -112,7 +117,8 @@ class Lease:
 
     @property
     def queue_pairs(self) -> list[QueuePair]:
-        return self.slot.queue_pairs
+        """The slot's queue pairs of the lease's medium."""
+        return self.slot.messaging_queue_pairs if self.medium is Medium.MESSAGING else self.slot.queue_pairs
 
     def release(self) -> None:
         while self._locks:
@@ -131,32 +137,35 @@ class LeasePool:
             raise RuntimeError(f"the seeded pool is too small for one scenario: it needs {AGENTS_PER_SLOT} agents "
                                f"and {QUEUES_PER_SLOT} queue pairs, it has {len(directory.people)} and "
                                f"{len(directory.queue_pairs)}")
+        messaging = directory.messaging_queue_pairs
         self.slots = [Slot(i, directory.people[i * AGENTS_PER_SLOT:(i + 1) * AGENTS_PER_SLOT],
-                           directory.queue_pairs[i * QUEUES_PER_SLOT:(i + 1) * QUEUES_PER_SLOT]) for i in range(count)]
+                           directory.queue_pairs[i * QUEUES_PER_SLOT:(i + 1) * QUEUES_PER_SLOT],
+                           messaging[i * QUEUES_PER_SLOT:(i + 1) * QUEUES_PER_SLOT]) for i in range(count)]
 
-    def lease(self, web_chat: bool = False) -> Lease:
+    def lease(self, web_chat: bool = False, medium: Medium = Medium.CHAT) -> Lease:
         """A free slot (the worker's own first, so slots stay warm), waiting for one when all are taken."""
         started = time.monotonic()
         order = [(self.preferred + i) % len(self.slots) for i in range(len(self.slots))]
         locks: list[FileLock] = []
         if web_chat:
-            web = FileLock(self.lock_dir / "web-chat-queue.lock")
+            # One Web Chat Queue and one Web Messaging Queue in the org: each is a lock of its own.
+            web = FileLock(self.lock_dir / f"web-{medium}-queue.lock")
             web.acquire(exclusive=True)
             locks.append(web)
         for index in order:
             lock = FileLock(self.lock_dir / f"slot-{index}.lock")
             if lock.acquire(exclusive=True, blocking=False):
-                return Lease(self.slots[index], web_chat, time.monotonic() - started, locks + [lock])
+                return Lease(self.slots[index], web_chat, time.monotonic() - started, locks + [lock], medium)
         lock = FileLock(self.lock_dir / f"slot-{order[0]}.lock")
         lock.acquire(exclusive=True)
-        return Lease(self.slots[order[0]], web_chat, time.monotonic() - started, locks + [lock])
+        return Lease(self.slots[order[0]], web_chat, time.monotonic() - started, locks + [lock], medium)
 
-    def try_lease(self) -> Lease | None:
+    def try_lease(self, medium: Medium = Medium.CHAT) -> Lease | None:
         """A free slot if there is one now, else None (never waits)."""
         for slot in self.slots:
             lock = FileLock(self.lock_dir / f"slot-{slot.index}.lock")
             if lock.acquire(exclusive=True, blocking=False):
-                return Lease(slot, False, 0.0, [lock])
+                return Lease(slot, False, 0.0, [lock], medium)
         return None
 
 

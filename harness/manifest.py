@@ -30,7 +30,6 @@ from .connector import parse_command
 from .requirements import Profile, Requirement
 
 MANIFEST_FILE = "connector.yaml"
-SUITE_MEDIA = "chat"  # the media every scenario of the suite certifies
 KNOWN_MEDIA = ("chat", "messaging")
 INTERPRETERS = ("python", "python3", "node", "ruby", "perl", "php", "bash", "sh", "java", "deno", "bun")
 
@@ -55,8 +54,9 @@ class Manifest:
     path: Path
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def declares(self, requirement: Requirement) -> bool:
-        return requirement.profile in self.profiles and SUITE_MEDIA in self.media
+    def declares(self, requirement: Requirement, medium: str = "chat") -> bool:
+        """Whether it claims the requirement on that medium: its profile and the medium are declared."""
+        return requirement.profile in self.profiles and medium in self.media
 
     def argv(self) -> list[str]:
         """The command as an argument list; a leading `python` is this interpreter (as the bundled connectors
@@ -79,9 +79,9 @@ class ManifestLookup:
     manifest: Manifest | None = None
     searched: tuple[str, ...] = ()
 
-    def declares(self, requirement: Requirement) -> bool:
+    def declares(self, requirement: Requirement, medium: str = "chat") -> bool:
         # Without a manifest nothing is known to be undeclared: certify what was asked.
-        return self.manifest is None or self.manifest.declares(requirement)
+        return self.manifest is None or self.manifest.declares(requirement, medium)
 
     @property
     def note(self) -> str:

@@ -22,10 +22,11 @@ import pytest
 from .connector import DEFAULT_READY_TIMEOUT
 from .controller import CONTROLLER, Controller
 from .manifest import ManifestError
-from .requirements import FLAG_TAGS, REQUIREMENT_TAG, Profile
+from .media import MEDIA_CHOICES
+from .requirements import FLAG_TAGS, REQUIREMENT_TAG, Profile, catalogue
 from .results import BDD_REPORT
 from .runconfig import is_worker, manifest_lookup, selection
-from .selection import DECLARED, PROFILE_CHOICES, SelectionError, select_items
+from .selection import DECLARED, PROFILE_CHOICES, SelectionError, scenario_of_function, select_items
 from .waits import DEFAULT_TIMEOUT, expectation_of
 
 pytest_plugins = ("harness.fixtures",)
@@ -57,6 +58,9 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
     if not _timeout_option_taken(pluginmanager):
         group.addoption("--timeout", dest="timeout", type=float, default=None, metavar="S",
                         help=f"seconds each step waits for the expected state (default {DEFAULT_TIMEOUT:g})")
+    group.addoption("--media", dest="omni_media", default=None, choices=list(MEDIA_CHOICES),
+                    help="media to certify: chat, messaging or all (default: the media the manifest declares; "
+                         "chat without a manifest)")
     group.addoption("--requirement", dest="omni_requirements", action="append", default=[], metavar="ID",
                     help="only scenarios of this requirement (repeatable, or comma-separated ids)")
     group.addoption("--omni-run-dir", dest="omni_run_dir", default=None, metavar="DIR",
@@ -92,7 +96,20 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(controller, "omni-harness-controller")
 
 
-# -- tags, selection -----------------------------------------------------------------------------------
+# -- tags, media, selection ----------------------------------------------------------------------------
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every scenario runs once per selected medium it applies to (`[chat]`, `[messaging]`): one feature text, the
+    medium as a parameter (DESIGN §4.7)."""
+    if "omni_medium" not in metafunc.fixturenames or scenario_of_function(metafunc.function) is None:
+        return
+    cat = catalogue()
+    ids = [m.args[0] for m in metafunc.definition.iter_markers("requirement") if m.args]
+    media = [m for m in selection(metafunc.config).media
+             if not ids or any(cat[r].applies_to(m) for r in ids if r in cat)]
+    metafunc.parametrize("omni_medium", [str(m) for m in media], indirect=True, ids=[str(m) for m in media])
+
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_bdd_apply_tag(tag: str, function: Any) -> Any:
     if REQUIREMENT_TAG.match(tag):

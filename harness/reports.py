@@ -18,7 +18,8 @@ from . import __version__
 from .features import feature_files, features_root
 from .html_report import render
 from .journal import mentions
-from .manifest import SUITE_MEDIA, ManifestLookup
+from .manifest import ManifestLookup
+from .media import verdict_key
 from .results import Judgement, RequirementVerdict, Results, RunVerdict, Verdict
 from .selection import Selection
 from .traceability import check
@@ -104,13 +105,14 @@ def _notes(controller: Run, verdicts: dict[str, RequirementVerdict], lookup: Man
                 shlex.split(m.command)[1:] != command[1:]:
             notes.append(f"The connector was started as `{shlex.join(command)}`, not as its manifest's command "
                          f"`{m.command}`.")
-        if m is not None and SUITE_MEDIA not in m.media:
-            notes.append(f"The suite certifies {SUITE_MEDIA} media, which the manifest does not declare: nothing "
-                         "was certified.")
-    undeclared = [v.id for v in verdicts.values() if v.verdict is Verdict.NOT_DECLARED]
+        chosen = [str(x) for x in controller.selection.media]
+        if m is not None and not set(chosen) & set(m.media):
+            notes.append(f"The run certifies {', '.join(chosen)}, which the manifest does not declare "
+                         f"(it declares {', '.join(m.media)}): nothing was certified.")
+    undeclared = [v.key for v in verdicts.values() if v.verdict is Verdict.NOT_DECLARED]
     if undeclared:
         notes.append(f"Not declared by the connector, so not run and not counted: {', '.join(undeclared)}.")
-    optional = [v.id for v in verdicts.values() if not v.required and v.verdict is Verdict.FAILED]
+    optional = [v.key for v in verdicts.values() if not v.required and v.verdict is Verdict.FAILED]
     if optional:
         notes.append(f"Failed, but not required for certification: {', '.join(optional)}.")
     return notes
@@ -128,6 +130,14 @@ def _verdict_notes(judgement: Judgement) -> list[str]:
         return ["The connector never became ready, so no scenario ran: every requirement is \"not run\", none "
                 "failed."]
     return []
+
+
+def media_verdicts(verdicts: dict[str, RequirementVerdict]) -> dict[str, dict[str, int]]:
+    """Per medium: how many of its verdicts passed, failed, were not run or not declared."""
+    out: dict[str, dict[str, int]] = {}
+    for medium in dict.fromkeys(v.medium for v in verdicts.values()):
+        out[medium] = _counts({k: v for k, v in verdicts.items() if v.medium == medium})
+    return out
 
 
 def _traceability() -> dict[str, Any]:
@@ -148,12 +158,12 @@ def summary(controller: Run, scenarios: list[dict[str, Any]] | None = None) -> d
     for s in scenarios or []:
         metrics = (s.get("record") or {}).get("metrics") or {}
         for rid in s.get("requirements", []) if metrics else []:
-            measurements.setdefault(rid, {}).update(metrics)
+            measurements.setdefault(verdict_key(rid, s.get("medium") or "chat"), {}).update(metrics)
     requirements = []
     for v in verdicts.values():
         item = v.to_json()
-        if v.id in measurements:
-            item["measurements"] = measurements[v.id]
+        if v.key in measurements:
+            item["measurements"] = measurements[v.key]
         requirements.append(item)
     selection = controller.selection
     return {
@@ -165,7 +175,8 @@ def summary(controller: Run, scenarios: list[dict[str, Any]] | None = None) -> d
         "profile": selection.profile,
         "profiles": [str(p) for p in selection.profiles],
         "selection": {"requirements": list(selection.requirements), "keyword": selection.keyword},
-        "media": SUITE_MEDIA,
+        "media": [str(m) for m in selection.media],
+        "mediaVerdicts": media_verdicts(verdicts),
         "startupError": controller.startup_error,
         "timings": {k: round(v, 3) for k, v in controller.timings.items()},
         "requirements": requirements,

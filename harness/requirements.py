@@ -57,6 +57,7 @@ class CatalogueError(ValueError):
 
 
 GUARANTEE_PLATFORM = "platform"
+MEDIA = ("chat", "messaging")  # every medium the catalogue knows, in report order
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,12 @@ class Requirement:
     # control can target it (its scenario still runs); `guarantee_reason` says why.
     guarantee: str = ""
     guarantee_reason: str = ""
+    # The media it applies to (DESIGN §4.7; both unless the catalogue says otherwise) and, when not both, why.
+    media: tuple[str, ...] = MEDIA
+    media_reason: str = ""
+
+    def applies_to(self, medium: str) -> bool:
+        return medium in self.media
 
     @property
     def sources(self) -> list[str]:
@@ -90,6 +97,9 @@ class Requirement:
         if self.guarantee:
             out["guarantee"] = self.guarantee
             out["guaranteeReason"] = self.guarantee_reason
+        out["media"] = list(self.media)
+        if self.media_reason:
+            out["mediaReason"] = self.media_reason
         return out
 
 
@@ -165,8 +175,13 @@ def _requirement(item: Any, where: str) -> Requirement:
     if guarantee not in ("", GUARANTEE_PLATFORM):
         raise CatalogueError(f"{where}: `guarantee` can only be `{GUARANTEE_PLATFORM}`")
     guarantee_reason = _text(item, "guaranteeReason", where, required=bool(guarantee))
+    media = item.get("media", list(MEDIA))
+    if not isinstance(media, list) or not media or any(m not in MEDIA for m in media):
+        raise CatalogueError(f"{where}: `media` must be a non-empty list of {', '.join(MEDIA)}")
+    media_reason = _text(item, "mediaReason", where, required=set(media) != set(MEDIA))
     return Requirement(rid, profile, _text(item, "statement", where), _text(item, "source", where),
-                       _text(item, "quote", where, required=False), required, reason, guarantee, guarantee_reason)
+                       _text(item, "quote", where, required=False), required, reason, guarantee, guarantee_reason,
+                       tuple(m for m in MEDIA if m in media), media_reason)
 
 
 def _passage(item: Any, where: str) -> Passage:

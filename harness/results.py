@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from .media import split_key, verdict_key
 from .requirements import catalogue
 
 
@@ -59,6 +60,7 @@ class ScenarioResult:
     feature: str = ""
     requirements: list[str] = field(default_factory=list)
     profile: str = ""
+    medium: str = "chat"
     outcome: Outcome = Outcome.PASSED
     duration: float = 0.0
     message: str = ""
@@ -86,6 +88,12 @@ class RequirementVerdict:
     source: str = ""
     required: bool = True
     reason: str = ""  # why it was not run
+    medium: str = "chat"
+
+    @property
+    def key(self) -> str:
+        """`PICK-2 [messaging]`: how every report names this verdict."""
+        return verdict_key(self.id, self.medium)
 
     @property
     def counts(self) -> bool:
@@ -93,7 +101,8 @@ class RequirementVerdict:
         return self.required and self.verdict is not Verdict.NOT_DECLARED
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "verdict": str(self.verdict), "scenarios": self.scenarios,
+        return {"id": self.id, "medium": self.medium, "key": self.key, "verdict": str(self.verdict),
+                "scenarios": self.scenarios,
                 "statement": self.statement, "duration": round(self.duration, 3), "profile": self.profile,
                 "source": self.source, "required": self.required, "reason": self.reason or None}
 
@@ -135,7 +144,8 @@ class Results:
         result = self.scenarios.get(report.nodeid)
         if result is None:
             result = ScenarioResult(report.nodeid, props.get("scenario", ""), props.get("feature", ""),
-                                    [r for r in props["requirements"].split(",") if r], props.get("profile", ""))
+                                    [r for r in props["requirements"].split(",") if r], props.get("profile", ""),
+                                    props.get("medium", "chat"))
             self.scenarios[report.nodeid] = result
         result.duration += float(getattr(report, "duration", 0.0) or 0.0)
         result.worker = _worker(report) or result.worker
@@ -166,9 +176,9 @@ class Results:
         for result in self.scenarios.values():
             for rid in result.requirements:
                 req = cat.get(rid)
-                v = out.setdefault(rid, RequirementVerdict(
+                v = out.setdefault(verdict_key(rid, result.medium), RequirementVerdict(
                     rid, Verdict.NOT_RUN, [], req.statement if req else "", profile=str(req.profile) if req else "",
-                    source=req.source if req else "", required=req.required if req else True))
+                    source=req.source if req else "", required=req.required if req else True, medium=result.medium))
                 v.scenarios.append(result.name or result.nodeid)
                 v.duration += result.duration
                 if result.outcome is Outcome.SKIPPED and result.reason and not v.reason:
@@ -180,8 +190,7 @@ class Results:
                     v.verdict = Verdict.FAILED
                 elif result.outcome is Outcome.PASSED and v.verdict in (Verdict.NOT_RUN, Verdict.NOT_DECLARED):
                     v.verdict = Verdict.PASSED
-        order = list(cat)
-        return dict(sorted(out.items(), key=lambda kv: (order.index(kv[0]) if kv[0] in order else 999, kv[0])))
+        return in_catalogue_order(out)
 
     @property
     def passed(self) -> bool:
@@ -194,16 +203,27 @@ def complete(verdicts: dict[str, RequirementVerdict], selected: list[str], reaso
     connector does not declare it, else "not run" (`reason`); in catalogue order."""
     cat = catalogue()
     out = dict(verdicts)
-    for rid in selected:
-        if rid not in out:
+    for key in selected:
+        if key not in out:
+            rid, medium = split_key(key)
             req = cat.get(rid)
-            verdict = Verdict.NOT_DECLARED if rid in undeclared else Verdict.NOT_RUN
-            out[rid] = RequirementVerdict(rid, verdict, [], req.statement if req else "",
+            verdict = Verdict.NOT_DECLARED if key in undeclared else Verdict.NOT_RUN
+            out[key] = RequirementVerdict(rid, verdict, [], req.statement if req else "",
                                           profile=str(req.profile) if req else "", source=req.source if req else "",
                                           required=req.required if req else True,
-                                          reason="" if rid in undeclared else reason)
-    order = list(cat)
-    return dict(sorted(out.items(), key=lambda kv: (order.index(kv[0]) if kv[0] in order else 999, kv[0])))
+                                          reason="" if key in undeclared else reason, medium=medium or "chat")
+    return in_catalogue_order(out)
+
+
+def in_catalogue_order(verdicts: dict[str, RequirementVerdict]) -> dict[str, RequirementVerdict]:
+    """Chat first, then messaging; within a medium, the catalogue's order."""
+    order = list(catalogue())
+    media = ["chat", "messaging"]
+
+    def rank(v: RequirementVerdict) -> tuple[int, int, str]:
+        return (media.index(v.medium) if v.medium in media else 9, order.index(v.id) if v.id in order else 999, v.id)
+
+    return dict(sorted(verdicts.items(), key=lambda kv: rank(kv[1])))
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from .media import split_key, verdict_key
 from .requirements import catalogue
 
 # An agent's label "Alice (Megan Chang)", record ids, chat labels: what differs between two scenarios'
@@ -68,10 +69,20 @@ def normalize(text: str) -> str:
     return _NUMBERS.sub("#", _IDS.sub("<id>", _PERSON.sub("", text or ""))).strip()
 
 
-def expected_call(*texts: str) -> str | None:
+# On messaging the Genesys side of the same calls is an Open Messaging conversation (DESIGN §4.7).
+MESSAGING_CALLS = {
+    "POST /api/v2/conversations/chats": "POST /api/v2/conversations/messages/{integrationId}/inbound/open/message",
+    "/api/v2/conversations/chats/": "/api/v2/conversations/messages/",
+}
+
+
+def expected_call(*texts: str, medium: str = "chat") -> str | None:
     joined = " ".join(t for t in texts if t)
     for pattern, call in EXPECTED_CALLS:
         if pattern.search(joined):
+            if medium == "messaging":
+                for chat, message in MESSAGING_CALLS.items():
+                    call = call.replace(chat, message)
             return call
     return None
 
@@ -91,27 +102,29 @@ def group(scenarios: list[dict[str, Any]], startup_error: str | None = None,
         call = missing[1].splitlines()[0] if len(missing) > 1 else None
         causes.append(RootCause("(before the first step: the connector was not ready)", "",
                                 _first_line(startup_error), [], [], sorted(not_ready or []), call, readiness=True))
-    by_key: dict[tuple[str, str], RootCause] = {}
+    by_key: dict[tuple[str, str, str], RootCause] = {}
     for s in scenarios:
         if s.get("outcome") not in ("failed", "error"):
             continue
         step = s.get("failed_step") or "(set-up or clean-up)"
         expectation = s.get("expectation") or ""
         message = _first_line(s.get("message") or "")
-        key = (normalize(step), normalize(expectation or message))
+        medium = s.get("medium") or "chat"
+        key = (normalize(step), normalize(expectation or message), medium)
         cause = by_key.get(key)
         if cause is None:
             cause = RootCause(step, expectation, message,
-                              call=expected_call(expectation, step) if expectation or step else None)
+                              call=expected_call(expectation, step, medium=medium) if expectation or step else None)
             by_key[key] = cause
             causes.append(cause)
-        cause.scenarios.append(s.get("name") or s.get("nodeid", ""))
+        cause.scenarios.append(f"{s.get('name') or s.get('nodeid', '')} [{medium}]")
         cause.nodeids.append(s.get("nodeid", ""))
         for rid in s.get("requirements") or []:
-            if rid not in cause.requirements:
-                cause.requirements.append(rid)
+            vkey = verdict_key(rid, medium)
+            if vkey not in cause.requirements:
+                cause.requirements.append(vkey)
     order = list(catalogue())
     for c in causes:
-        c.requirements.sort(key=lambda rid: order.index(rid) if rid in order else len(order))
+        c.requirements.sort(key=lambda k: order.index(split_key(k)[0]) if split_key(k)[0] in order else len(order))
     causes.sort(key=lambda c: (not c.readiness, -len(c.scenarios)))
     return causes

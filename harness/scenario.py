@@ -13,6 +13,7 @@ from .genesys import ClientCredentials, GenesysApi
 from .http import ApiError, MintedToken, Response, Tagger
 from .journal import mentions, slice_entries, timeline
 from .lease import Lease, LeasePool
+from .media import Medium
 from .salesforce import API_VERSION, PasswordLogin, SalesforceApi
 from .stackinfo import StackInfo
 from .waits import EventFeed, WaitTimeout, wait_until
@@ -50,7 +51,8 @@ class Platforms:
         self.directory = Directory.discover(info.plan, self.genesys, self.salesforce)
         self._screens: dict[int, tuple[AgentClient, AgentConsole]] = {}
 
-    def screens(self, person: Person) -> tuple[AgentClient, AgentConsole]:
+    def screens(self, person: Person, medium: Medium = Medium.CHAT) -> tuple[AgentClient, AgentConsole]:
+        """The agent's client (showing the medium's interactions) and console, with the agent's own tokens."""
         if person.index not in self._screens:
             verify = self.info.verify
             env = self.info.env
@@ -61,7 +63,10 @@ class Platforms:
             console = AgentConsole(person, SalesforceApi(env["SALESFORCE_INSTANCE_URL"], s_token, verify,
                                                          self.tagger, self.api_version))
             self._screens[person.index] = (client, console)
-        return self._screens[person.index]
+        client, console = self._screens[person.index]
+        if client.medium is not medium:
+            client = AgentClient(person, client.api, self.directory, medium)
+        return client, console
 
     def pool(self, preferred: int = 0) -> LeasePool:
         return LeasePool(self.directory, f"{self.info.run_dir}/locks", preferred)
@@ -85,6 +90,7 @@ class ScenarioRecord:
     feature: str
     requirements: list[str]
     profile: str
+    medium: str = "chat"
     agents: dict[str, str] = field(default_factory=dict)
     queues: list[str] = field(default_factory=list)
     start_seq: int = 0
@@ -166,8 +172,9 @@ class ScenarioContext:
     """Everything the steps of one scenario share. Also the wait scope: feed, default time-out, evidence."""
 
     def __init__(self, platforms: Platforms, lease: Lease, record: ScenarioRecord, timeout: float,
-                 pool: LeasePool | None = None) -> None:
+                 pool: LeasePool | None = None, medium: Medium = Medium.CHAT) -> None:
         self.platforms = platforms
+        self.medium = medium
         self.lease = lease
         self.pool = pool
         self.extra_leases: list[Lease] = []  # more slots, for a scenario that runs alone with many agents
@@ -175,10 +182,10 @@ class ScenarioContext:
         self.default_timeout = timeout
         self.feed = platforms.feed
         self.directory: Directory = platforms.directory
-        self.customer = Customer(platforms.salesforce_control)
+        self.customer = Customer(platforms.salesforce_control, medium=medium)
         self.agents: dict[str, Agent] = {}
         for role, person in zip(ROLES, lease.agents, strict=False):
-            client, console = platforms.screens(person)
+            client, console = platforms.screens(person, medium)
             self.agents[role] = Agent(role, person, client, console)
         self.queues: dict[str, QueuePair] = dict(zip(QUEUE_LABELS, lease.queue_pairs, strict=False))
         self.chats: dict[str, CustomerChat] = {}
@@ -250,10 +257,10 @@ class ScenarioContext:
         agent of the scenario."""
         if self.pool is None:
             raise RuntimeError("this scenario has no lease pool to take more slots from")
-        while (extra := self.pool.try_lease()) is not None:
+        while (extra := self.pool.try_lease(self.medium)) is not None:
             self.extra_leases.append(extra)
             for person in extra.agents:
-                client, console = self.platforms.screens(person)
+                client, console = self.platforms.screens(person, self.medium)
                 role = f"Agent {len(self.agents) + 1}"
                 self.agents[role] = Agent(role, person, client, console)
         self.record.agents = {role: f"{a.person.name} <{a.person.email}>" for role, a in self.agents.items()}
@@ -291,7 +298,7 @@ class ScenarioContext:
     def _queue_ids(self) -> set[str]:
         ids = {q.genesys_id for q in self.queue_pairs}
         if self.lease.web_chat:
-            ids.add(self.directory.web_chat_queue_id)
+            ids.add(self.directory.web_queue_id(self.medium))
         return ids
 
     def _user_ids(self) -> set[str]:
@@ -416,10 +423,11 @@ class ScenarioContext:
         self._all_conversations.update(self.web_chats.values())
 
     def _disconnect_if_active(self, cid: str) -> None:
-        conv = self.platforms.genesys.chat(cid)
+        collection = self.medium.genesys_collection
+        conv = self.platforms.genesys.chat(cid, collection)
         if any(p.get("state") in ("alerting", "connected") for p in conv.get("participants", [])
                if p.get("purpose") in ("agent", "customer", "acd")):
-            self.platforms.genesys.disconnect_conversation(cid)
+            self.platforms.genesys.disconnect_conversation(cid, collection)
 
     def _finish_wrapups(self, agent: Agent) -> None:
         for conv in agent.client.chats():

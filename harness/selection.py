@@ -20,6 +20,7 @@ from pytest_bdd.scenario import make_python_name, scenario_wrapper_template_regi
 
 from .features import features_root
 from .manifest import ManifestLookup
+from .media import Medium, parse_media, verdict_key
 from .requirements import PROFILE_SELECTION, REQUIREMENT_TAG, Profile, Requirement, catalogue
 from .results import NOT_DECLARED_PROPERTY
 from .traceability import scenarios_in
@@ -53,6 +54,8 @@ class Selection:
     profiles: tuple[Profile, ...]
     requirements: tuple[str, ...] = ()  # -r ids (empty: every one of the profiles)
     keyword: str | None = None
+    media: tuple[Medium, ...] = (Medium.CHAT,)  # --media (default: what the manifest declares)
+    media_narrowed: bool = False  # --media left out a medium the connector declares
 
     @property
     def narrowed(self) -> bool:
@@ -98,12 +101,22 @@ def _unknown(rid: str, known: dict[str, Requirement]) -> str:
     return f"unknown requirement {rid!r}{hint} (`omni-harness requirements` lists them)"
 
 
+def declared_media(lookup: ManifestLookup | None) -> tuple[str, ...] | None:
+    return lookup.manifest.media if lookup is not None and lookup.manifest is not None else None
+
+
 def validate(profile: str, requirements: list[str] | None, keyword: str | None,
-             lookup: ManifestLookup | None) -> Selection:
+             lookup: ManifestLookup | None, media: str | None = None) -> Selection:
     """The run's selection, or SelectionError (one line) when it names an unknown id, an id outside the
     selected profiles, a `-k` that is no expression, or selects no scenario."""
     known = catalogue()
     profiles = profiles_for(profile, lookup)
+    try:
+        chosen_media = parse_media(media, declared_media(lookup))
+    except ValueError as exc:
+        raise SelectionError(str(exc)) from None
+    declared = declared_media(lookup)
+    narrowed_media = declared is not None and any(m not in chosen_media for m in declared)
     ids = parse_ids(requirements)
     for rid in ids:
         if rid not in known:
@@ -125,26 +138,40 @@ def validate(profile: str, requirements: list[str] | None, keyword: str | None,
     if not chosen:
         what = " ".join([f"--profile {profile}", *(f"-r {r}" for r in ids)] + ([f"-k {keyword!r}"] if keyword else []))
         raise SelectionError(f"the selection is empty: no scenario matches {what}")
-    return Selection(profile, profiles, tuple(ids), keyword or None)
+    applicable = [s for s in chosen if any(known[r].applies_to(m) for r in s.requirements if r in known
+                                           for m in chosen_media)]
+    if not applicable:
+        raise SelectionError(f"the selection is empty: no scenario of it applies to {', '.join(chosen_media)} "
+                             "(`omni-harness requirements` lists the media of each requirement)")
+    return Selection(profile, profiles, tuple(ids), keyword or None, chosen_media, narrowed_media)
 
 
-def required_ids(lookup: ManifestLookup | None, profiles: tuple[Profile, ...]) -> list[str]:
-    """The requirements certification needs: every required one the connector declares (without a manifest,
-    every required one of the selected profiles)."""
+def required_ids(lookup: ManifestLookup | None, profiles: tuple[Profile, ...],
+                 media: tuple[Medium, ...] = (Medium.CHAT,)) -> list[str]:
+    """The verdict keys (`PICK-2 [messaging]`) certification needs: every required requirement the connector
+    declares, on every medium it declares and the requirement applies to (without a manifest, every required one
+    of the selected profiles on the selected media)."""
     out = []
-    for req in catalogue().values():
-        if not req.required:
-            continue
-        if lookup is not None and lookup.manifest is not None:
-            if lookup.declares(req):
-                out.append(req.id)
-        elif req.profile in profiles:
-            out.append(req.id)
+    for medium in Medium:
+        for req in catalogue().values():
+            if not req.required or not req.applies_to(medium):
+                continue
+            if lookup is not None and lookup.manifest is not None:
+                if lookup.declares(req, medium):
+                    out.append(verdict_key(req.id, medium))
+            elif req.profile in profiles and medium in media:
+                out.append(verdict_key(req.id, medium))
     return out
 
 
 def is_requirement_id(text: str) -> bool:
     return bool(REQUIREMENT_TAG.match(text))
+
+
+def selected_keys(selection: Selection) -> list[str]:
+    """The verdict keys the selection runs: its requirements on each selected medium they apply to."""
+    cat = catalogue()
+    return [verdict_key(rid, m) for m in selection.media for rid in selected_ids(selection) if cat[rid].applies_to(m)]
 
 
 def selected_ids(selection: Selection) -> list[str]:
@@ -165,8 +192,11 @@ def selected_ids(selection: Selection) -> list[str]:
 # -- the collected scenarios -------------------------------------------------------------------------------
 def scenario_of(item: pytest.Item) -> Any:
     """The pytest-bdd scenario an item runs (None for any other test)."""
-    obj = getattr(item, "obj", None)
-    return scenario_wrapper_template_registry.get(obj) if obj is not None else None
+    return scenario_of_function(getattr(item, "obj", None))
+
+
+def scenario_of_function(function: Any) -> Any:
+    return scenario_wrapper_template_registry.get(function) if function is not None else None
 
 
 def item_requirements(item: pytest.Item) -> list[str]:
@@ -178,15 +208,28 @@ def item_profile(item: pytest.Item) -> str | None:
     return marks[0] if marks else None
 
 
-def not_declared_reason(lookup: ManifestLookup, requirements: list[str]) -> str | None:
-    """Why a scenario of these requirements is not run for this connector (None: it is declared)."""
+def item_medium(item: pytest.Item) -> Medium | None:
+    """The medium a scenario item runs on (its `omni_medium` parameter); None for a scenario that applies to none
+    of the selected media (pytest then holds an empty parameter set)."""
+    callspec = getattr(item, "callspec", None)
+    value = callspec.params.get("omni_medium", Medium.CHAT) if callspec is not None else Medium.CHAT
+    try:
+        return Medium(value)
+    except ValueError:
+        return None
+
+
+def not_declared_reason(lookup: ManifestLookup, requirements: list[str], medium: str = "chat") -> str | None:
+    """Why a scenario of these requirements is not run for this connector on that medium (None: it is declared)."""
     cat = catalogue()
     known = [cat[r] for r in requirements if r in cat]
-    if lookup.manifest is None or not known or any(lookup.declares(r) for r in known):
+    if lookup.manifest is None or not known or any(lookup.declares(r, medium) for r in known):
         return None
     m = lookup.manifest
-    return (f"not declared: {', '.join(r.id for r in known)} ({known[0].profile}) is outside what {m.name} "
-            f"{m.version} declares (profiles {', '.join(map(str, m.profiles))}; media {', '.join(m.media)})")
+    what = (f"{', '.join(r.id for r in known)} ({known[0].profile})" if medium in m.media
+            else f"the {medium} medium")
+    return (f"not declared: {what} is outside what {m.name} {m.version} declares "
+            f"(profiles {', '.join(map(str, m.profiles))}; media {', '.join(m.media)})")
 
 
 def select_items(items: list[pytest.Item], selection: Selection,
@@ -204,14 +247,16 @@ def select_items(items: list[pytest.Item], selection: Selection,
             continue
         ids = item_requirements(item)
         profile = item_profile(item)
-        if profile not in wanted or (only and not only & set(ids)):
+        medium = item_medium(item)
+        if profile not in wanted or (only and not only & set(ids)) or medium is None or medium not in selection.media:
             drop.append(item)
             continue
         # `-k "PRES-1 or XFER-2"` selects by requirement id.
         item.extra_keyword_matches.update(ids)
         item.user_properties += [("requirements", ",".join(ids)), ("profile", profile or ""),
-                                 ("scenario", template.name), ("feature", template.feature.name)]
-        reason = not_declared_reason(lookup, ids)
+                                 ("scenario", template.name), ("feature", template.feature.name),
+                                 ("medium", str(medium))]
+        reason = not_declared_reason(lookup, ids, medium)
         if reason:
             item.add_marker(pytest.mark.skip(reason=reason))
             item.user_properties.append((NOT_DECLARED_PROPERTY, reason))

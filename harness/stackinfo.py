@@ -7,24 +7,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-# The presence mapping the suite certifies against (DESIGN §4.3): On Queue is Online; leaving On Queue for
-# Available, Busy or Offline logs the agent out of Omni-Channel; the away-type presences are Away.
-PRESENCE_MAPPING: dict[str, str | None] = {
-    "ON_QUEUE": "Online", "AWAY": "Away", "BREAK": "Away", "MEAL": "Away", "TRAINING": "Away", "MEETING": "Away",
-    "AVAILABLE": None, "BUSY": None, "OFFLINE": None, "IDLE": None,
-}
-CHAT_CHANNEL = "sfdc_livechat"
-
-
-def sync_settings(plan: dict[str, Any], media: str = "chat") -> dict[str, Any]:
-    """The Omni-Channel sync settings file handed to the connector (`OMNI_SYNC_SETTINGS`)."""
-    return {
-        "media": media,
-        "serviceChannel": CHAT_CHANNEL if media == "chat" else "sfdc_livemessage",
-        "presence": dict(PRESENCE_MAPPING),
-        "queues": [{"salesforce": q["salesforce_developer_name"], "genesys": q["genesys_name"]}
-                   for q in plan["queuePairs"]],
-    }
+from fakes.core.seed import sync_settings
 
 
 @dataclass
@@ -64,9 +47,9 @@ class StackInfo:
             ca_file=str(stack.ca.ca_path) if stack.ca is not None else None,
         )
 
-    def write_sync_settings(self, media: str = "chat") -> Path:
-        """Writes the sync settings into the run folder and points `OMNI_SYNC_SETTINGS` at it."""
+    def write_sync_settings(self, media: tuple[str, ...] | list[str] = ("chat",)) -> Path:
+        """Writes the sync settings for the media into the run folder and points `OMNI_SYNC_SETTINGS` at it."""
         path = Path(self.run_dir) / "omni-sync-settings.json"
-        path.write_text(json.dumps(sync_settings(self.plan, media), indent=2))
+        path.write_text(json.dumps(sync_settings(self.plan, tuple(media)), indent=2))
         self.env["OMNI_SYNC_SETTINGS"] = str(path)
         return path

@@ -123,3 +123,39 @@ class SeedPlan:
             "webChatQueue": self.web_chat_queue,
             "webMessagingQueue": self.web_messaging_queue,
         }
+
+
+# -- the Omni-Channel sync settings a connector reads (DESIGN §4.3, §4.7) -----------------------------------------
+
+# The presence mapping the suite certifies against: On Queue is Online; leaving On Queue for Available, Busy or
+# Offline logs the agent out of Omni-Channel; the away-type presences are Away.
+PRESENCE_MAPPING: dict[str, str | None] = {
+    "ON_QUEUE": "Online", "AWAY": "Away", "BREAK": "Away", "MEAL": "Away", "TRAINING": "Away", "MEETING": "Away",
+    "AVAILABLE": None, "BUSY": None, "OFFLINE": None, "IDLE": None,
+}
+SERVICE_CHANNELS = {SeedMedia.CHAT: "sfdc_livechat", SeedMedia.MESSAGING: "sfdc_livemessage"}
+
+
+def sync_settings(plan: dict, media: tuple[str, ...] | list[str] | str = (SeedMedia.CHAT,)) -> dict:
+    """The sync settings file for `plan` (its JSON form, `SeedPlan.to_json()`) and the media the connector bridges.
+
+    One medium keeps the original shape (`"media": "chat"`, one top-level `serviceChannel`); two media list them
+    (`"media": ["chat", "messaging"]`) and every queue entry says its own medium and service channel, which a
+    one-medium file carries too. A messaging queue names its Genesys Open Messaging integration."""
+    chosen = [media] if isinstance(media, str) else list(media)
+    queues = []
+    if SeedMedia.CHAT in chosen:
+        queues += [{"salesforce": q["salesforce_developer_name"], "genesys": q["genesys_name"],
+                    "media": SeedMedia.CHAT, "serviceChannel": SERVICE_CHANNELS[SeedMedia.CHAT]}
+                   for q in plan["queuePairs"]]
+    if SeedMedia.MESSAGING in chosen:
+        queues += [{"salesforce": q["salesforce_developer_name"], "genesys": q["genesys_name"],
+                    "media": SeedMedia.MESSAGING, "serviceChannel": SERVICE_CHANNELS[SeedMedia.MESSAGING],
+                    "openMessagingIntegration": q["open_messaging_integration"]}
+                   for q in plan.get("messagingQueuePairs") or []]
+    out: dict = {"media": chosen[0] if len(chosen) == 1 else chosen}
+    if len(chosen) == 1:
+        out["serviceChannel"] = SERVICE_CHANNELS[chosen[0]]
+    out["presence"] = dict(PRESENCE_MAPPING)
+    out["queues"] = queues
+    return out

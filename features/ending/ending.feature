@@ -31,3 +31,13 @@ Feature: Ending the chat
     Then the client disconnects the chat
     When she selects a wrap-up code and clicks Done
     Then Alice's client alerts the second chat with its Salesforce work item
+
+  @END-4 @extended
+  Scenario: The customer leaving ends the session while the agent's work item stays until she closes it
+    When the customer leaves the conversation
+    Then the client shows that the customer has left
+    And the chat stays connected in the client
+    And the work item stays open in her console
+    When she closes the chat conversation window in Salesforce
+    Then the client disconnects the chat
+    And Omni-Channel closes the work item in Salesforce

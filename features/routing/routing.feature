@@ -19,3 +19,15 @@ Feature: Routing of externally routed chats
     When she clicks Pick Up on the web chat
     Then the web chat connects in the client
     And no work item is created for her in Salesforce
+
+  @ROUTE-3 @extended
+  Scenario: A customer who comes back after the session ended is routed again in the same conversation
+    Given Alice is On Queue in the client
+    And Alice is chatting with a customer after picking up the chat
+    When the customer leaves the conversation
+    And she closes the chat conversation window in Salesforce
+    Then the client disconnects the chat
+    When she selects a wrap-up code and clicks Done
+    And the customer comes back and writes again
+    Then Alice's client alerts the returning chat with its Salesforce work item
+    And the returning chat is the same conversation in Genesys Cloud

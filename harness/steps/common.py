@@ -16,9 +16,9 @@ from harness.waits import CheckFailed, WaitTimeout, check_now, expect, expected,
 NAME = r"(?P<who>Alice|Bob|Carol)"
 WHO = r"(?P<who>Alice|Bob|Carol|she|he)"
 WHOSE = r"(?P<whose>Alice's|Bob's|Carol's|her|his)"
-CHAT = r"(?P<label>the chat|the second chat)"
+CHAT = r"(?P<label>the chat|the second chat|the returning chat)"
 QUEUE = r"(?P<queue>the chat queue|the second chat queue)"
-CUSTOMER_NAMES = {"the chat": "Pat Customer", "the second chat": "Sam Second"}
+CUSTOMER_NAMES = {"the chat": "Pat Customer", "the second chat": "Sam Second", "the returning chat": "Pat Customer"}
 
 
 def agent_of(ctx: ScenarioContext, who: str) -> Agent:
@@ -47,7 +47,7 @@ def leg_of(ctx: ScenarioContext, agent: Agent, label: str | None = None) -> tupl
 
 def start_customer_chat(ctx: ScenarioContext, label: str, queue_label: str = "the chat queue") -> CustomerChat:
     queue = ctx.queue(queue_label)
-    customer = Customer(ctx.platforms.salesforce_control, CUSTOMER_NAMES.get(label, "Pat Customer"))
+    customer = Customer(ctx.platforms.salesforce_control, CUSTOMER_NAMES.get(label, "Pat Customer"), ctx.medium)
     chat = customer.start_chat(label, queue.salesforce_developer_name)
     ctx.chats[label] = chat
     return chat
@@ -130,7 +130,7 @@ def given_queue_member(ctx: ScenarioContext, who: str, queue: str) -> None:
 
 @given(parsers.re(rf"{NAME} is an agent of the Web Chat Queue"))
 def given_web_chat_member(ctx: ScenarioContext, who: str) -> None:
-    ctx.add_member(ctx.directory.web_chat_queue_id, agent_of(ctx, who))
+    ctx.add_member(ctx.directory.web_queue_id(ctx.medium), agent_of(ctx, who))
 
 
 @given(parsers.re(rf"a customer chat is alerting in {NAME}'s client"))

@@ -77,7 +77,7 @@ def then_waits_in_queue(ctx: ScenarioContext, label: str, who: str) -> None:
         cids = ctx.conversations_for(chat.work_item_id)
         if not cids:
             return False, "no Genesys interaction carries its work item"
-        conv = ctx.platforms.genesys.chat(cids[-1])
+        conv = ctx.platforms.genesys.chat(cids[-1], ctx.medium.genesys_collection)
         agents = [p for p in conv.get("participants", []) if p.get("purpose") == "agent"]
         acd = [p for p in conv.get("participants", []) if p.get("purpose") == "acd" and p.get("state") == "connected"]
         queue_ids = {(p.get("queue") or {}).get("id") for p in acd}
@@ -111,3 +111,32 @@ def then_work_stays_open(ctx: ScenarioContext) -> None:
     chat = ctx.chat(label)
     check_now(checks.console_shows(agent, chat), f"{agent.label}'s console to still show {label}")
     check_now(checks.agent_work_status(ctx, agent, chat, "Opened"), f"AgentWork of {agent.label} to stay Opened")
+
+
+# -- messaging: the customer leaves (END-4) ------------------------------------------------------------------
+@when(parsers.re(r"the customer leaves the conversation"))
+def when_customer_leaves(ctx: ScenarioContext) -> None:
+    agent = subject(ctx)
+    _, _, label = leg_of(ctx, agent)
+    ctx.customer.leave(ctx.chat(label))
+
+
+@then(parsers.re(r"the client shows that the customer has left"))
+def then_customer_left(ctx: ScenarioContext) -> None:
+    """The session ends in Salesforce (the platform's part) and the customer's leg of the interaction is
+    disconnected in Genesys Cloud (the connector's part: the agent sees the customer has gone)."""
+    agent = subject(ctx)
+    cid, _, label = leg_of(ctx, agent)
+    chat = ctx.chat(label)
+    wait_until(checks.transcript(ctx, chat, ctx.medium.ended_statuses[0]),
+               f"the {ctx.medium.work_item_object} of {label} to be {ctx.medium.ended_statuses[0]}")
+
+    def customer_gone():
+        conv = agent.client.conversation(cid)
+        customers = [p for p in conv.get("participants", []) if p.get("purpose") == "customer"]
+        if not customers:
+            return False, "the interaction has no customer participant"
+        state = customers[-1].get("state")
+        return state == "disconnected", f"the customer's leg is {state}"
+
+    wait_until(customer_gone, f"the customer's leg of {label} to be disconnected in {agent.label}'s client")

@@ -39,8 +39,8 @@ def then_in_progress(ctx: ScenarioContext, who: str) -> None:
     agent = agent_of(ctx, who)
     chat = ctx.chat("the chat")
     wait_until(checks.routing_request(ctx, chat, False), "the PendingServiceRouting of the chat to be deleted")
-    wait_until(checks.transcript(ctx, chat, "InProgress", agent),
-               f"the LiveChatTranscript to be InProgress and owned by {agent.label}")
+    wait_until(checks.transcript(ctx, chat, ctx.medium.in_progress_status, agent),
+               f"the {ctx.medium.work_item_object} to be {ctx.medium.in_progress_status} and owned by {agent.label}")
 
 
 @then(parsers.re(rf"{NAME} is Not Responding in the client"))

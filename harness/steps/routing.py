@@ -7,6 +7,7 @@ from pytest_bdd import parsers, then, when
 
 from harness import checks
 from harness.actors import same_sf_id, work_item_of
+from harness.media import Medium
 from harness.scenario import ScenarioContext
 from harness.waits import check_now, expect, wait_until
 
@@ -17,7 +18,8 @@ from .common import CHAT, WHO, WHOSE, agent_of, leg_of, settle, subject
 def then_routing_request(ctx: ScenarioContext, label: str) -> None:
     chat = ctx.chat(label)
     wait_until(checks.routing_request(ctx, chat, True), f"a PendingServiceRouting for {label} ({chat.work_item_id})")
-    wait_until(checks.transcript(ctx, chat, "Waiting"), f"the LiveChatTranscript of {label} to be Waiting")
+    wait_until(checks.transcript(ctx, chat, "Waiting"),
+               f"the {ctx.medium.work_item_object} of {label} to be Waiting")
 
 
 @then(parsers.re(r"no work item is created before (?:she|he) picks up"))
@@ -38,7 +40,13 @@ def then_no_work_before_pickup(ctx: ScenarioContext) -> None:
 
 @when(parsers.re(r"a customer starts a web chat in the Web Chat Queue in Genesys Cloud"))
 def when_web_chat(ctx: ScenarioContext) -> None:
-    conv = ctx.platforms.genesys.create_web_chat(ctx.directory.web_chat_queue_id, {"customerName": "Web Visitor"})
+    """Chat: a web chat created in the Web Chat Queue. Messaging: a plain web message raised in the Web Messaging
+    Queue, as its inbound message flow would (no Salesforce work item either way)."""
+    if ctx.medium is Medium.MESSAGING:
+        conv = ctx.platforms.genesys_control.genesys_interaction(
+            ctx.medium.genesys_media_type, ctx.directory.web_queue_id(ctx.medium), "Web Visitor")
+    else:
+        conv = ctx.platforms.genesys.create_web_chat(ctx.directory.web_chat_queue_id, {"customerName": "Web Visitor"})
     ctx.web_chats["the web chat"] = conv["id"]
 
 
@@ -91,3 +99,21 @@ def then_no_work_for_web_chat(ctx: ScenarioContext) -> None:
                     + (", AgentWork inserts: " + "; ".join(attempts) if attempts else ""))
 
     check_now(nothing_in_salesforce, f"no work item for {agent.label} in Salesforce for the web chat")
+
+
+# -- messaging: the customer comes back (ROUTE-3) -----------------------------------------------------------
+@when(parsers.re(r"the customer comes back and writes again"))
+def when_customer_returns(ctx: ScenarioContext) -> None:
+    first = ctx.chat("the chat")
+    ctx.chats["the returning chat"] = ctx.customer.come_back(first, "the returning chat")
+
+
+@then(parsers.re(r"the returning chat is the same conversation in Genesys Cloud"))
+def then_same_conversation(ctx: ScenarioContext) -> None:
+    """Within the 72-hour window Genesys Cloud keeps a returning customer's messages in the conversation they
+    had: the connector must write as the same end user, not raise a conversation of its own."""
+    first = ctx.conversations_for(ctx.chat("the chat").work_item_id)
+    again = ctx.conversations_for(ctx.chat("the returning chat").work_item_id)
+    expect(bool(first) and bool(again) and again[-1] == first[0],
+           f"the returning customer's messages to join the conversation of the first session ({first[:1]})",
+           f"the new session's work item is carried by {again or 'no conversation'}", requirement=ctx.requirement)

@@ -29,7 +29,7 @@ def _snapshot(ctx: ScenarioContext) -> dict[str, Any]:
     """What the transfer must not change: the conversation's legs, the chat's Omni-Channel records."""
     chat = ctx.chat("the chat")
     cid, _, _ = leg_of(ctx, subject(ctx))
-    conv = ctx.platforms.genesys.chat(cid)
+    conv = ctx.platforms.genesys.chat(cid, ctx.medium.genesys_collection)
     legs = sorted((p.get("id"), p.get("purpose"), (p.get("user") or {}).get("id"), p.get("state"))
                   for p in conv.get("participants", []))
     works = sorted((w["Id"], w.get("UserId"), w.get("Status")) for w in checks.agent_works(ctx, chat))
@@ -159,8 +159,8 @@ def then_no_longer_in_console(ctx: ScenarioContext, who: str) -> None:
 @then(parsers.re(rf"the chat is in progress with {NAME} as owner"))
 def then_owner(ctx: ScenarioContext, who: str) -> None:
     agent = agent_of(ctx, who)
-    wait_until(checks.transcript(ctx, ctx.chat("the chat"), "InProgress", agent),
-               f"the LiveChatTranscript to be InProgress and owned by {agent.label}")
+    wait_until(checks.transcript(ctx, ctx.chat("the chat"), ctx.medium.in_progress_status, agent),
+               f"the {ctx.medium.work_item_object} to be {ctx.medium.in_progress_status} and owned by {agent.label}")
 
 
 @when(parsers.re(rf"{WHO} declines the chat in (?:her|his) client"))

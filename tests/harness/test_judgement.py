@@ -59,7 +59,7 @@ def test_scenarios_that_stop_at_the_same_step_for_the_same_thing_are_one_cause()
     causes = group(scenarios)
     assert [len(c.scenarios) for c in causes] == [2, 1]
     first = causes[0]
-    assert first.step == given and first.requirements == ["PICK-2", "END-1"]  # catalogue order
+    assert first.step == given and first.requirements == ["PICK-2 [chat]", "END-1 [chat]"]  # catalogue order
     assert first.message.startswith("Timed out after 2 s")  # without the exception's class
     assert "setServicePresenceStatus" in first.call and "on Salesforce" in first.call
     assert normalize("AgentWork 0Bz5i0000000001CAA of Alice (Megan Chang)") == "AgentWork <id> of Alice"
@@ -83,6 +83,6 @@ def test_the_terminal_says_a_shared_cause_once_then_the_verdict():
     out = io.StringIO()
     print_verdict(outcome, out)
     text = out.getvalue()
-    assert text.count("Timed out after 2 s") == 1 and "2 scenarios of PICK-2, END-1 stopped at" in text
+    assert text.count("Timed out after 2 s") == 1 and "2 scenarios of PICK-2 [chat], END-1 [chat] stopped at" in text
     assert "expected of the connector: set the agent's Omni-Channel status" in text
     assert text.rstrip().splitlines()[-1].startswith("NOT CERTIFIED: 1 of 3 requirements passed")

@@ -31,9 +31,9 @@ def test_a_requirement_passes_only_when_all_its_scenarios_pass():
     feed(results, "b", "failed", requirements="WRAP-2", message="Timed out after 5 s waiting for ...")
     feed(results, "c", requirements="PICK-1,PICK-2")
     verdicts = results.verdicts()
-    assert verdicts["WRAP-2"].verdict is Verdict.FAILED
-    assert verdicts["PICK-1"].verdict is verdicts["PICK-2"].verdict is Verdict.PASSED
-    assert list(verdicts) == ["PICK-1", "PICK-2", "WRAP-2"]  # catalogue order
+    assert verdicts["WRAP-2 [chat]"].verdict is Verdict.FAILED
+    assert verdicts["PICK-1 [chat]"].verdict is verdicts["PICK-2 [chat]"].verdict is Verdict.PASSED
+    assert list(verdicts) == ["PICK-1 [chat]", "PICK-2 [chat]", "WRAP-2 [chat]"]  # catalogue order
     assert results.scenarios["b"].message.startswith("Timed out after 5 s")
     assert not results.passed
 
@@ -44,7 +44,7 @@ def test_a_failed_setup_or_cleanup_is_an_error_and_fails_the_requirement():
     feed(results, "b", requirements="END-1", teardown="failed", message="clean-up broke")
     assert results.scenarios["a"].outcome is Outcome.ERROR
     assert results.scenarios["b"].outcome is Outcome.ERROR
-    assert results.verdicts()["END-1"].verdict is Verdict.FAILED
+    assert results.verdicts()["END-1 [chat]"].verdict is Verdict.FAILED
 
 
 def test_reports_of_other_tests_are_ignored():

@@ -123,7 +123,7 @@ def test_an_interrupted_run_is_interrupted_and_leaves_nothing_behind(tmp_path, s
     summary = json.loads((tmp_path / "report" / "summary.json").read_text())
     assert summary["verdict"] == "interrupted" and summary["interruptedBy"] == name
     assert summary["requiredNotRun"], "an interrupted run says what never ran"
-    never = {r["id"] for r in summary["requirements"] if r["verdict"] == "not run"}
+    never = {r["key"] for r in summary["requirements"] if r["verdict"] == "not run"}
     assert never and never <= set(summary["requiredNotRun"])
     html = (tmp_path / "report" / "report.html").read_text()
     assert f">INTERRUPTED by {name}<" in html and ">CERTIFIED<" not in html
@@ -141,7 +141,7 @@ def test_a_narrowed_run_of_a_failing_connector_is_not_certified(tmp_path, certif
     assert run.verdicts() == {"PRES-1": "passed"}
     assert "PASSED FOR THE SELECTION" in run.output and "\nCERTIFIED" not in run.output
     assert run.summary["verdict"] == "passed for the selection"
-    assert "PRES-2" in run.summary["requiredNotRun"]  # the requirement it fails, left out by the selection
+    assert "PRES-2 [chat]" in run.summary["requiredNotRun"]  # the requirement it fails, left out by the selection
     html = (tmp_path / "report" / "report.html").read_text()
     assert ">PASSED FOR THE SELECTION<" in html and "not selected (required)" in html
 

@@ -53,8 +53,8 @@ def test_everything_is_escaped_and_nothing_reaches_the_network():
     html = render(summary(), [scenario()], [entry(1, "genesys", userId="u-1")])
     assert HOSTILE not in html and "&lt;script" in html
     assert not re.search(r"<(script|link|img)\b", html) and "url(" not in html
-    for rid in catalogue():
-        assert f'id="req-{rid}"' in html
+    for rid, req in catalogue().items():
+        assert (f'id="req-{rid}-chat"' in html) is req.applies_to("chat")
     assert "not selected" in html  # requirements outside the run are shown as such
 
 
@@ -133,7 +133,7 @@ def test_scenarios_failing_the_same_way_are_one_root_cause_said_first():
     html = render(summary(), scenarios, [])
     causes = html.split("<h2>Root causes (1)</h2>", 1)[1].split("<h2>Requirements", 1)[0]
     assert html.index("Root causes") < html.index("<h2>Requirements")
-    assert "2 scenarios stopped at" in causes and "PICK-1, END-1" in causes and "WRAP-2" not in causes
+    assert "2 scenarios stopped at" in causes and "PICK-1 [chat], END-1 [chat]" in causes and "WRAP-2" not in causes
     assert "POST /api/v2/conversations/chats on Genesys Cloud" in causes
 
 

@@ -118,10 +118,10 @@ def test_a_not_declared_requirement_never_passes_and_does_not_count():
     results.add(_report("b", "setup", "skipped", "RES-1", [reason]))
     results.add(_report("b", "teardown", "passed", "RES-1", [reason]))
     verdicts = results.verdicts()
-    assert verdicts["RES-1"].verdict is Verdict.NOT_DECLARED and not verdicts["RES-1"].counts
-    assert verdicts["PRES-1"].verdict is Verdict.PASSED
+    assert verdicts["RES-1 [chat]"].verdict is Verdict.NOT_DECLARED and not verdicts["RES-1 [chat]"].counts
+    assert verdicts["PRES-1 [chat]"].verdict is Verdict.PASSED
     assert certified(verdicts) and results.passed
-    only_undeclared = {"RES-1": verdicts["RES-1"]}
+    only_undeclared = {"RES-1 [chat]": verdicts["RES-1 [chat]"]}
     assert not certified(only_undeclared)  # nothing was certified
 
 
@@ -132,6 +132,6 @@ def test_a_requirement_not_required_is_reported_but_does_not_fail_the_certificat
     for when in ("setup", "call", "teardown"):
         results.add(_report("b", when, "passed", "PRES-1"))
     verdicts = results.verdicts()
-    assert verdicts["SCALE-1"].verdict is Verdict.FAILED and not certified(verdicts)
-    verdicts["SCALE-1"].required = False
+    assert verdicts["SCALE-1 [chat]"].verdict is Verdict.FAILED and not certified(verdicts)
+    verdicts["SCALE-1 [chat]"].required = False
     assert certified(verdicts)

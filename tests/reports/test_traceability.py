@@ -36,7 +36,7 @@ from harness.traceability import check, main
 DESIGN_REQUIREMENTS = {
     Profile.CORE: ["PRES-1", "ROUTE-1", "ROUTE-2", "PICK-1", "PICK-2", "END-1", "END-2", "END-3", "WRAP-1", "WRAP-2",
                    "XFER-1", "XFER-2", "XFER-3", "ACCEPT-1", "ACCEPT-2"],
-    Profile.EXTENDED: ["PRES-2", "PICK-3", "XFER-4"],
+    Profile.EXTENDED: ["PRES-2", "PICK-3", "XFER-4", "END-4", "ROUTE-3"],  # END-4, ROUTE-3: messaging (DESIGN §4.7)
     Profile.RESILIENCE: ["RES-1", "RES-2", "RES-3", "RES-4", "RES-5", "RES-6"],
     Profile.SCALE: ["SCALE-1"],
 }
