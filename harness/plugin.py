@@ -150,8 +150,28 @@ def pytest_runtest_makereport(item: pytest.Item, call: Any):
         report.user_properties.append((BDD_REPORT, json.dumps({"scenario": context.scenario, "name": context.name})))
 
 
+def _step_kind(request: pytest.FixtureRequest, kind: str | None) -> None:
+    """Tells the scenario which kind of step runs: a wait in a Given may stop early (harness.unreached)."""
+    try:
+        context = request.getfixturevalue("ctx")
+    except Exception:  # not a scenario of the suite, or its context could not be built
+        return
+    context.step_kind = kind
+
+
+def pytest_bdd_before_step(request: pytest.FixtureRequest, feature: Any, scenario: Any, step: Any,
+                           step_func: Any) -> None:
+    _step_kind(request, str(getattr(step, "type", "") or "") or None)
+
+
+def pytest_bdd_after_step(request: pytest.FixtureRequest, feature: Any, scenario: Any, step: Any, step_func: Any,
+                          step_func_args: Any) -> None:
+    _step_kind(request, None)
+
+
 def pytest_bdd_step_error(request: pytest.FixtureRequest, feature: Any, scenario: Any, step: Any, step_func: Any,
                           step_func_args: Any, exception: Exception) -> None:
+    _step_kind(request, None)
     expected, seen = expectation_of(exception)
     request.node.user_properties += [("failed_step", f"{step.keyword} {step.name}"),
                                      ("failed_expectation", expected or f"{step.keyword} {step.name}"),

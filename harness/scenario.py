@@ -16,6 +16,7 @@ from .lease import Lease, LeasePool
 from .media import Medium
 from .salesforce import API_VERSION, PasswordLogin, SalesforceApi
 from .stackinfo import StackInfo
+from .unreached import Unreached, UnreachedGivens
 from .waits import EventFeed, WaitTimeout, wait_until
 
 T = TypeVar("T")
@@ -205,6 +206,18 @@ class ScenarioContext:
         self._conversation_cursor = self.start_seq
         self._conversations_by_item: dict[str, list[str]] = {}
         self._all_conversations: set[str] = set()
+        self.step_kind: str | None = None  # "given", "when" or "then" while a step runs (set by the plugin)
+        self._unreached = UnreachedGivens(platforms.info.run_dir)
+
+    # -- Givens the connector already failed to reach in this run (waits consult them) -------------------------
+    def unreached(self, describe: str) -> Unreached | None:
+        """In a Given step: the earlier time-out of the same wait in this run, on this medium."""
+        return self._unreached.find(str(self.medium), describe) if self.step_kind == "given" else None
+
+    def timed_out(self, describe: str, seen: str) -> None:
+        """A wait timed out: in a Given step, later scenarios that need the same state fail at once."""
+        if self.step_kind == "given":
+            self._unreached.record(str(self.medium), describe, f"{self.record.name} [{self.medium}]", seen)
 
     # -- names used by the steps -------------------------------------------------------------------
     @property
@@ -363,6 +376,7 @@ class ScenarioContext:
         logged out of Omni-Channel. The connector is given the chance to do its part; what it leaves
         undone is forced and noted."""
         notes = self.record.cleanup
+        self.step_kind = None
         g = self.platforms.genesys
         self.record.cleanup_seq = self.feed.last_seq()
         for control, rule_id in self.faults:

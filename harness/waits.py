@@ -197,11 +197,18 @@ def wait_until(check: Callable[[], Any], describe: str, timeout: float | None = 
     history = _History()
     # The cursor is taken before the first check, so a change made while checking still wakes the wait.
     cursor = feed.last_seq()
+    unreached = getattr(scope, "unreached", None)
+    known = unreached(describe) if unreached is not None else None
     while True:
         obs = _observe(check)
         if obs.ok:
             return obs.value
         history.note(obs.seen)
+        if known is not None:
+            # A Given this run already failed to reach for the same thing: the state was checked once more and
+            # does not hold, so waiting out the time-out again would only repeat the first failure.
+            raise WaitTimeout(_unreached_message(describe, known, obs.seen, scope), describe, obs.seen,
+                              time.monotonic() - started)
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             break
@@ -211,8 +218,23 @@ def wait_until(check: Callable[[], Any], describe: str, timeout: float | None = 
         except requests.RequestException:
             # The feed itself stalled: check once more, then let the deadline decide.
             cursor = feed.last_seq()
-    raise WaitTimeout(_timeout_message(describe, timeout, history, scope), describe, history.current[0],
-                      time.monotonic() - started)
+    error = WaitTimeout(_timeout_message(describe, timeout, history, scope), describe, history.current[0],
+                        time.monotonic() - started)
+    timed_out = getattr(scope, "timed_out", None)
+    if timed_out is not None:
+        timed_out(describe, history.current[0])
+    raise error
+
+
+def _unreached_message(describe: str, known: Any, seen: str, scope: Scope | None) -> str:
+    lines = [f"Not reached: waiting for {describe} already timed out in this run (in {known.scenario}, where it "
+             f"was {known.seen}); checked once more, it is {seen}, so this scenario stops here instead of waiting "
+             "out the same time-out."]
+    if scope is not None:
+        evidence = scope.evidence()
+        if evidence:
+            lines += ["", evidence]
+    return "\n".join(lines)
 
 
 def _timeout_message(describe: str, timeout: float, history: _History, scope: Scope | None) -> str:
