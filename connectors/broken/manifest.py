@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shlex
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,11 +36,22 @@ class BrokenManifest:
     # Declared requirements the suite does not fail reliably yet (a gap in the suite), with the reason: the
     # self-test accepts either verdict for them until the suite is fixed.
     suite_gaps: dict[str, str] = field(default_factory=dict)
+    # `mustFailByMedium`: what it must fail on one medium when that differs from `mustFail` (a defect of one
+    # medium's path: the chat create call, the inbound open message).
+    must_fail_by_medium: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
-    @property
-    def must_catch(self) -> set[str]:
-        """The declared requirements the suite, as it is, must fail every time."""
-        return set(self.must_fail) - set(self.suite_gaps)
+    def must_fail_on(self, medium: str) -> tuple[str, ...]:
+        return self.must_fail_by_medium.get(medium, self.must_fail)
+
+    def must_fail_keys(self, applies: Callable[[str, str], bool]) -> set[str]:
+        """Every declared failure as a verdict key (`END-3 [messaging]`), on each medium it declares and where the
+        requirement applies (`applies(id, medium)`, from the catalogue)."""
+        return {f"{rid} [{medium}]" for medium in self.media for rid in self.must_fail_on(medium)
+                if applies(rid, medium)}
+
+    def gap(self, key: str) -> bool:
+        """A declared failure the suite does not catch reliably yet (`suiteGaps` names its requirement id)."""
+        return key.split(" [", 1)[0] in self.suite_gaps
 
     @property
     def certify_profile(self) -> str:
@@ -90,12 +102,25 @@ def load(path: Path) -> BrokenManifest:
     gaps = data.get("suiteGaps") or {}
     if not isinstance(gaps, dict) or not all(isinstance(v, str) and v.strip() for v in gaps.values()):
         raise ManifestError(f"{path}: `suiteGaps` must map requirement ids to the reason the suite misses them")
-    strays = sorted(set(gaps) - set(must_fail))
+    by_medium_data = data.get("mustFailByMedium") or {}
+    if not isinstance(by_medium_data, dict):
+        raise ManifestError(f"{path}: `mustFailByMedium` must map a medium to the requirement ids it must fail there")
+    media = _strings(data, "media", path)
+    by_medium: dict[str, tuple[str, ...]] = {}
+    for medium, ids in by_medium_data.items():
+        if medium not in media:
+            raise ManifestError(f"{path}: `mustFailByMedium` names {medium!r}, which `media` does not declare")
+        ids = [ids] if isinstance(ids, str) else ids
+        if not isinstance(ids, list) or not all(isinstance(r, str) and REQUIREMENT_ID.match(r) for r in ids):
+            raise ManifestError(f"{path}: `mustFailByMedium.{medium}` must be a list of requirement ids")
+        by_medium[str(medium)] = tuple(ids)
+    every = set(must_fail).union(*by_medium.values()) if by_medium else set(must_fail)
+    strays = sorted(set(gaps) - every)
     if strays:
         raise ManifestError(f"{path}: `suiteGaps` names {strays}, which `mustFail` does not declare")
     return BrokenManifest(path.parent.name, data["name"], str(data["version"]), data["command"],
-                          _strings(data, "profiles", path), _strings(data, "media", path), data["defect"].strip(),
-                          must_fail, path, {str(k): " ".join(v.split()) for k, v in gaps.items()})
+                          _strings(data, "profiles", path), media, data["defect"].strip(),
+                          must_fail, path, {str(k): " ".join(v.split()) for k, v in gaps.items()}, by_medium)
 
 
 def discover(root: Path = HERE) -> list[BrokenManifest]:

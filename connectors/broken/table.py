@@ -13,6 +13,7 @@ their judge.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import signal
@@ -63,7 +64,7 @@ class Run:
     seconds: float = 0.0
     exit_code: int | None = None
     error: str | None = None  # the run could not produce verdicts (start-up error, crash, time limit)
-    verdicts: dict[str, str] = field(default_factory=dict)  # requirement id -> passed / failed / not run
+    verdicts: dict[str, str] = field(default_factory=dict)  # `PICK-2 [chat]` -> passed / failed / not run
     failures: list[Failure] = field(default_factory=list)
     warnings: int = 0  # requests of the connector a platform refused (4xx)
 
@@ -77,9 +78,9 @@ class Run:
         if self.error:
             return f"{self.manifest.package}: no verdicts: {self.error}"
         m = self.manifest
-        declared = set(m.must_fail)
+        declared = m.must_fail_keys(applies)
         problems = []
-        missed = sorted(m.must_catch - self.failed)
+        missed = sorted(k for k in declared - self.failed if not m.gap(k))
         extra = sorted(self.failed - declared)
         not_passed = sorted(r for r, v in self.verdicts.items() if v not in ("passed", "failed"))
         not_run = sorted(declared - set(self.verdicts))
@@ -101,7 +102,7 @@ class Run:
     @property
     def caught(self) -> bool:
         """The suite failed the connector on at least one requirement it declares."""
-        return bool(self.failed & set(self.manifest.must_fail))
+        return bool(self.failed & self.manifest.must_fail_keys(applies))
 
 
 # -- running ---------------------------------------------------------------------------------------------
@@ -167,13 +168,14 @@ def read_reports(run: Run) -> Run:
     if summary.get("startupError"):
         run.error = f"the connector did not start: {str(summary['startupError']).splitlines()[0]}"
     # A requirement outside what the manifest declares is not certified: it has no place in the table.
-    run.verdicts = {r["id"]: r["verdict"] for r in summary.get("requirements", [])
+    run.verdicts = {str(r.get("key") or f"{r['id']} [chat]"): r["verdict"] for r in summary.get("requirements", [])
                     if isinstance(r, dict) and r.get("verdict") != NOT_DECLARED}
     run.warnings = len(summary.get("warnings") or [])
     for s in _read_json(report_dir / "scenarios.json") or []:
         if isinstance(s, dict) and s.get("outcome") in ("failed", "error"):
             message = (s.get("message") or "").strip().splitlines()
-            run.failures.append(Failure(list(s.get("requirements") or []), s.get("name", ""),
+            run.failures.append(Failure([f"{r} [{s.get('medium') or 'chat'}]" for r in s.get("requirements") or []],
+                                        s.get("name", ""),
                                         s.get("failed_step", ""), message[0][:300] if message else ""))
     if not run.verdicts and not run.error:
         run.error = f"no verdict in summary.json (exit status {run.exit_code})"
@@ -197,7 +199,7 @@ class Certifier:
         """Queues the certifications not started yet; the ones that fail the most scenarios (and so wait out the
         most time-outs) first, so the slowest do not end up last."""
         wanted = [self.manifests[p] for p in (self.manifests if packages is None else packages)]
-        wanted.sort(key=lambda m: (-len(m.must_fail), m.certify_profile != "all", m.package))
+        wanted.sort(key=lambda m: (-len(m.must_fail) * len(m.media), m.certify_profile != "all", m.package))
         with self._lock:
             for m in wanted:
                 if m.package not in self.futures:
@@ -224,26 +226,46 @@ class Certifier:
 
 # -- the table -------------------------------------------------------------------------------------------
 def requirement_order(runs: Iterable[Run]) -> list[str]:
-    """Every requirement any run certified, in the order the summaries list them (the catalogue's): the widest
+    """Every requirement id any run certified, in the catalogue's order (the summaries list them so): the widest
     run's list, then whatever another run certified beyond it."""
     order: list[str] = []
-    for ids in sorted((list(r.verdicts) for r in runs), key=len, reverse=True):
+    for ids in sorted(([k.split(" [", 1)[0] for k in r.verdicts] for r in runs), key=len, reverse=True):
         order += [rid for rid in ids if rid not in order]
     return order
 
 
 def render_table(runs: Iterable[Run]) -> str:
+    """One row per broken connector and medium it declares; a requirement that does not apply to the medium, or is
+    outside its profiles, shows as not certified."""
     runs = sorted(runs, key=lambda r: r.manifest.package)
     ids = requirement_order(runs)
     symbol = {"failed": CAUGHT, "passed": PASSES}
-    lines = ["| Broken connector | Its one mistake | " + " | ".join(ids) + " |",
-             "|---|---|" + "|".join(":-:" for _ in ids) + "|"]
+    lines = ["| Broken connector | Its one mistake | Medium | " + " | ".join(ids) + " |",
+             "|---|---|---|" + "|".join(":-:" for _ in ids) + "|"]
     for run in runs:
         m = run.manifest
-        # A known gap of the suite may go either way from run to run: it shows as the gap, not as the outcome.
-        cells = [GAP if rid in m.suite_gaps else symbol.get(run.verdicts.get(rid, ""), ABSENT) for rid in ids]
-        lines.append(f"| [`{m.package}`](connectors/broken/{m.package}/) | {m.defect} | " + " | ".join(cells) + " |")
+        for medium in m.media:
+            # A known gap of the suite may go either way from run to run: it shows as the gap, not as the outcome.
+            cells = [GAP if m.gap(f"{rid} [{medium}]") and applies(rid, medium) and rid in m.must_fail_on(medium)
+                     else symbol.get(run.verdicts.get(f"{rid} [{medium}]", ""), ABSENT) for rid in ids]
+            lines.append(f"| [`{m.package}`](connectors/broken/{m.package}/) | {m.defect} | {medium} | "
+                         + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+@functools.cache
+def _media_of(path: Path = CATALOGUE) -> dict[str, tuple[str, ...]]:
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except (OSError, yaml.YAMLError):
+        return {}
+    return {str(r["id"]): tuple(r.get("media") or ("chat", "messaging"))
+            for r in data.get("requirements") or [] if isinstance(r, dict) and "id" in r}
+
+
+def applies(rid: str, medium: str) -> bool:
+    """Whether the catalogue certifies the requirement on that medium (`media` in contracts/requirements.yaml)."""
+    return medium in _media_of().get(rid, ("chat", "messaging"))
 
 
 def platform_guaranteed(path: Path = CATALOGUE) -> dict[str, str]:
@@ -257,15 +279,20 @@ def platform_guaranteed(path: Path = CATALOGUE) -> dict[str, str]:
 
 
 def targeted(runs: Iterable[Run]) -> dict[str, list[str]]:
-    """Requirement -> the broken connectors that fail it and at most TARGETED - 1 others (a targeted control)."""
+    """Requirement id -> the broken connectors that fail it and at most TARGETED - 1 others on one medium (a
+    targeted control)."""
     out: dict[str, list[str]] = {}
     for run in runs:
-        # A known gap of the suite may go either way: it counts against the control, and catches nothing.
-        gaps = set(run.manifest.suite_gaps)
-        caught = run.failed - gaps
-        if not run.error and caught and len(caught | gaps) <= TARGETED:
-            for rid in sorted(caught):
-                out.setdefault(rid, []).append(run.manifest.package)
+        for medium in run.manifest.media:
+            mine = {k for k in run.verdicts if k.endswith(f" [{medium}]")}
+            # A known gap of the suite may go either way: it counts against the control, and catches nothing.
+            gaps = {k for k in mine if run.manifest.gap(k)}
+            caught = (run.failed & mine) - gaps
+            if not run.error and caught and len(caught | gaps) <= TARGETED:
+                for key in sorted(caught):
+                    rid = key.split(" [", 1)[0]
+                    if run.manifest.package not in out.setdefault(rid, []):
+                        out[rid].append(run.manifest.package)
     return out
 
 

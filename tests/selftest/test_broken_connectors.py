@@ -36,13 +36,16 @@ def test_manifest_declares_what_it_must_fail(manifest) -> None:
     known = catalogue()
     assert manifest.command == f"python -m connectors.broken.{manifest.package}"
     assert manifest.name == f"broken-{manifest.package.replace('_', '-')}"
-    assert manifest.media == ("chat",)
-    assert manifest.must_fail, "a broken connector that declares nothing to fail proves nothing"
-    unknown = [r for r in manifest.must_fail if r not in known]
-    assert not unknown, f"mustFail names requirements the catalogue does not have: {unknown}"
+    assert manifest.media and set(manifest.media) <= {"chat", "messaging"}
     certified = {str(p) for p in PROFILE_SELECTION[manifest.certify_profile]}
-    outside = [r for r in manifest.must_fail if str(known[r].profile) not in certified]
-    assert not outside, f"mustFail names {outside}, outside the profiles it declares {manifest.profiles}"
+    for medium in manifest.media:
+        ids = manifest.must_fail_on(medium)
+        unknown = [r for r in ids if r not in known]
+        assert not unknown, f"mustFail names requirements the catalogue does not have: {unknown}"
+        outside = [r for r in ids if str(known[r].profile) not in certified]
+        assert not outside, f"mustFail names {outside}, outside the profiles it declares {manifest.profiles}"
+        assert any(known[r].applies_to(medium) for r in ids), \
+            f"a broken connector that declares nothing to fail on {medium} proves nothing there"
     assert set(manifest.profiles) <= {"core", "extended", "resilience"}
     # certify reads the same file beside the connector: it must accept it and see the same declaration.
     product = load_manifest(manifest.path)

@@ -10,15 +10,17 @@ from connectors.broken.manifest import BrokenManifest, ManifestError, load
 from connectors.broken.table import END, HEADING, START, Run, read_section, render_section, replace_section
 
 
-def manifest(must_fail=("END-1",), gaps=None, profiles=("core", "extended"), package="ignores_something"):
+def manifest(must_fail=("END-1",), gaps=None, profiles=("core", "extended"), package="ignores_something",
+             media=("chat",), by_medium=None):
     return BrokenManifest(package, f"broken-{package}", "1.0.0", f"python -m connectors.broken.{package}",
-                          tuple(profiles), ("chat",), "Ignores something.", tuple(must_fail), Path("x"),
-                          dict(gaps or {}))
+                          tuple(profiles), tuple(media), "Ignores something.", tuple(must_fail), Path("x"),
+                          dict(gaps or {}), dict(by_medium or {}))
 
 
-def run(m: BrokenManifest, **verdicts: str) -> Run:
+def run(m: BrokenManifest, medium: str = "chat", **verdicts: str) -> Run:
+    """A run with verdicts on one medium (`END_1="failed"` is `END-1 [chat]`)."""
     r = Run(m, m.certify_profile, Path("/tmp/none"))
-    r.verdicts = {k.replace("_", "-"): v for k, v in verdicts.items()}
+    r.verdicts = {f"{k.replace('_', '-')} [{medium}]": v for k, v in verdicts.items()}
     return r
 
 
@@ -26,13 +28,13 @@ def test_exactly_the_declared_requirements_fail() -> None:
     m = manifest(("END-1", "END-2"))
     assert run(m, END_1="failed", END_2="failed", PICK_1="passed").mismatch() is None
     missed = run(m, END_1="failed", END_2="passed", PICK_1="passed").mismatch()
-    assert missed and "declared but passed (not caught): END-2" in missed
+    assert missed and "declared but passed (not caught): END-2 [chat]" in missed
     extra = run(m, END_1="failed", END_2="failed", PICK_1="failed").mismatch()
-    assert extra and "failed but not declared: PICK-1" in extra
+    assert extra and "failed but not declared: PICK-1 [chat]" in extra
     unrun = run(m, END_1="failed", END_2="failed", PICK_1="not run").mismatch()
-    assert unrun and "neither passed nor failed: PICK-1" in unrun
+    assert unrun and "neither passed nor failed: PICK-1 [chat]" in unrun
     absent = run(m, END_1="failed").mismatch()
-    assert absent and "not in the 'extended' run: END-2" in absent
+    assert absent and "not in the 'extended' run: END-2 [chat]" in absent
 
 
 def test_a_run_without_verdicts_is_a_mismatch() -> None:
@@ -56,8 +58,8 @@ def test_table_has_a_row_per_connector_and_a_column_per_certified_requirement() 
     b = run(manifest(("RES-6",), profiles=("core", "resilience"), package="b_two"),
             PRES_1="passed", END_1="passed", RES_6="failed")
     lines = [line for line in render_section([b, a]).splitlines() if line.startswith("|")]
-    assert lines[0] == "| Broken connector | Its one mistake | PRES-1 | END-1 | RES-6 |"
-    assert lines[2].startswith("| [`a_one`](connectors/broken/a_one/) | Ignores something. | · | ✗ | – |")
+    assert lines[0] == "| Broken connector | Its one mistake | Medium | PRES-1 | END-1 | RES-6 |"
+    assert lines[2].startswith("| [`a_one`](connectors/broken/a_one/) | Ignores something. | chat | · | ✗ | – |")
     assert lines[3].endswith("| · | · | ✗ |")
 
 
@@ -94,3 +96,17 @@ def test_the_coverage_line_counts_requirements_failed_by_a_targeted_control() ->
                            "2 others): 2 / 4.")
     assert "Platform-guaranteed" in line and "XFER-1" in line
     assert line.endswith("No targeted control yet: PRES-1.")
+
+
+def test_each_medium_a_connector_declares_is_judged_and_shown_on_its_own() -> None:
+    m = manifest(("END-1",), media=("chat", "messaging"), by_medium={"messaging": ("END-4",)})
+    both = run(m, PRES_1="passed", END_1="failed")
+    both.verdicts.update({"PRES-1 [messaging]": "passed", "END-1 [messaging]": "passed", "END-4 [messaging]": "failed"})
+    assert both.mismatch() is None
+    rows = [line for line in render_section([both]).splitlines() if line.startswith("| [`")]
+    assert [r.split(" | ")[2] for r in rows] == ["chat", "messaging"]
+    both.verdicts["END-1 [messaging]"] = "failed"
+    assert "failed but not declared: END-1 [messaging]" in (both.mismatch() or "")
+    # END-4 applies to messaging only: declaring it for chat asks nothing of the chat run.
+    chat_only = manifest(("END-1", "END-4"))
+    assert chat_only.must_fail_keys(lambda rid, medium: rid != "END-4" or medium == "messaging") == {"END-1 [chat]"}
