@@ -5,14 +5,20 @@
 
 (() => {
   // -- media ------------------------------------------------------------------------------------------------
-  // One entry per medium the page can play. Messaging (Enhanced Chat MessagingSession on Salesforce, Open Messaging
-  // on Genesys) is added here with its collections once the fakes' customer actions for it are there.
+  // One entry per medium the page can play: its Genesys conversation collection, its customer actions on the
+  // Salesforce fake, and the key prefix of its work item.
   const MEDIA = {
     chat: {
       label: "Chat",
       genesysCollection: "chats", // /api/v2/conversations/chats
       customerCollection: "chats", // /_fake/customers/chats
       workItemPrefix: "570", // LiveChatTranscript
+    },
+    messaging: {
+      label: "Messaging",
+      genesysCollection: "messages", // /api/v2/conversations/messages (Open Messaging)
+      customerCollection: "messaging", // /_fake/customers/messaging (Enhanced Chat)
+      workItemPrefix: "0Mw", // MessagingSession
     },
   };
   const mediumOf = (workItemId) =>
@@ -639,7 +645,13 @@
     const medium = $('select[name="medium"]', form);
     medium.replaceChildren(...Object.entries(MEDIA).map(([key, m]) => option(key, m.label)));
     const queue = $('select[name="queue"]', form);
-    queue.replaceChildren(...state.plan.queuePairs.map((q) => option(q.salesforce_developer_name, q.salesforce_label || q.salesforce_developer_name)));
+    // Each medium has its own externally routed queues (chat queues, messaging queues).
+    const showQueues = () => {
+      const pairs = medium.value === "messaging" ? (state.plan.messagingQueuePairs || []) : state.plan.queuePairs;
+      queue.replaceChildren(...pairs.map((q) => option(q.salesforce_developer_name, q.salesforce_label || q.salesforce_developer_name)));
+    };
+    medium.addEventListener("change", showQueues);
+    showQueues();
     const area = $("#customer .error");
     form.addEventListener("submit", (ev) => {
       ev.preventDefault();
