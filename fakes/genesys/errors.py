@@ -303,6 +303,33 @@ def transfer_destination_required() -> GenesysError:
     return bad_request("A transfer needs a destination: userId, queueId or address.")
 
 
+# -- Open Messaging ----------------------------------------------------------------------------------
+def integration_not_found() -> GenesysError:
+    # inferred: an unknown integration id is the generic not.found
+    return not_found()
+
+
+def message_not_found() -> GenesysError:
+    # inferred: an unknown message id is the generic not.found
+    return not_found()
+
+
+ANY_OF_TEXT_OR_CONTENT = ("should have required property 'content', should have required property '.text', "
+                          "should match some schema in anyOf")
+
+
+def message_text_or_content_required() -> GenesysError:
+    """An inbound message with neither text nor content (the message a user reported, 2025-06; status inferred)."""
+    return bad_request(ANY_OF_TEXT_OR_CONTENT,
+                       details=[{"errorCode": "field.required", "fieldName": "text"},
+                                {"errorCode": "field.required", "fieldName": "content"}])
+
+
+def chat_removed() -> GenesysError:
+    """A chat route of an org serving messaging only: what the current API answers for a path it no longer has."""
+    return for_status(404)
+
+
 # -- notifications -----------------------------------------------------------------------------------
 def invalid_topic(topic: str) -> GenesysError:
     return GenesysError(
