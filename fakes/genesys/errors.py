@@ -136,6 +136,13 @@ def invalid_body(error: ValidationError) -> GenesysError:
         # inferred: the platform's validation message for a missing field
         return bad_request(f"{_field(error, missing)} may not be null",
                            details=[{"errorCode": "field.required", "fieldName": _field(error, missing)}])
+    if error.validator in ("minLength", "maxLength") and schema.get("x-invalid-value"):
+        # inferred: a length the platform documents ("must be longer than 15 characters", "2000 characters")
+        # is refused as an invalid value; the value itself is not echoed (it may be a secret)
+        limit = error.validator_value
+        rule = f"longer than {limit - 1}" if error.validator == "minLength" else f"at most {limit}"
+        return GenesysError(400, "invalid.value", f"The value of field [{_field(error)}] must be {rule} characters.",
+                            details=[{"errorCode": "field.invalid", "fieldName": _field(error)}])
     if error.validator == "type":
         wanted = error.validator_value
         wanted = " or ".join(wanted) if isinstance(wanted, list) else JSON_TYPES.get(wanted, wanted)

@@ -52,8 +52,12 @@ from .presence import ON_QUEUE, RoutingStatus
 from .tokens import Principal
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from .base import OrgRoot
     from .users import UserBackend
+
+    AddMessage = Callable[[Conversation, Participant], None]  # records a message of the customer leg
 
 MAX_RECENT_TRANSFERS = 20
 # `GET /conversations?communicationType=`: the media of this org; any other type has no conversations here.
@@ -192,9 +196,10 @@ class ConversationBackend:
             return conv
 
     # -- Open Messaging ----------------------------------------------------------------------------
-    def create_open(self, thread: OpenThread, queue_id: str, attributes: dict[str, str],
-                    customer_name: str) -> Conversation:
-        """A new Open Messaging conversation: the customer (type open), an ACD leg in the flow's queue, offered."""
+    def create_open(self, thread: OpenThread, queue_id: str, attributes: dict[str, str], customer_name: str,
+                    add_message: AddMessage) -> Conversation:
+        """A new Open Messaging conversation: the customer (type open) with their first message, an ACD leg in the
+        flow's queue, offered."""
         queue = self.root.org.queues[queue_id]
         now = self._now()
         ids = self.root.ids
@@ -206,25 +211,27 @@ class ConversationBackend:
             attributes=dict(attributes)))
         conv.participants.append(self._new_acd(conv, queue, now))
         self.by_id[conv.id] = conv
+        add_message(conv, conv.participants[0])
         self._changed(conv, "created", conv.participants[0])
         self.route_conversation(conv)
         return conv
 
-    def rejoin_customer(self, conv: Conversation, attributes: dict[str, str]) -> None:
+    def rejoin_customer(self, conv: Conversation, attributes: dict[str, str], add_message: AddMessage) -> None:
         """A message of the customer on their active conversation: new custom attributes are merged, and a customer
         leg that was disconnected (the customer had left) is connected again (inferred)."""
         customer = conv.customer
-        if customer is None:
-            return
+        assert customer is not None
         customer.attributes.update(attributes)
+        add_message(conv, customer)
         if customer.state is not State.CONNECTED:
             customer.state, customer.connected_time = State.CONNECTED, self._now()
             customer.end_time, customer.disconnect_type = None, None
             self._changed(conv, "participant.connected", customer)
-        elif attributes:
-            self._changed(conv, "attributes", customer)
+        else:
+            self._changed(conv, "message", customer)
 
-    def reroute_open(self, conv: Conversation, queue_id: str, attributes: dict[str, str]) -> None:
+    def reroute_open(self, conv: Conversation, queue_id: str, attributes: dict[str, str],
+                     add_message: AddMessage) -> None:
         """The customer wrote again within the window after the conversation ended: the SAME conversation is routed
         again (a new ACD leg in the flow's queue, then a new agent leg), the customer's attributes updated."""
         queue = self.root.org.queues[queue_id]
@@ -239,6 +246,7 @@ class ConversationBackend:
         previous = conv.queue_id
         conv.queue_id = queue.id
         conv.participants.append(self._new_acd(conv, queue, now))
+        add_message(conv, customer)
         self._changed(conv, "rerouted", customer, previous if previous != queue.id else None)
         self.route_conversation(conv)
 

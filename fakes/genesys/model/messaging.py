@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from fakes.core import SeedPlan
 
     from .base import OrgRoot
-    from .conversation_backend import ConversationBackend
+    from .conversation_backend import AddMessage, ConversationBackend
     from .tokens import Principal
 
 
@@ -221,16 +221,20 @@ class MessagingBackend:
                 return integration, first.message, first.conversation_id
             sender = channel["from"]
             attributes = self._custom_attributes(body)
-            conv = self._conversation_for(integration, sender, attributes)
-            customer = conv.customer
-            assert customer is not None
-            now = root.clock.time()
-            message = Message(id=root.ids.uuid().replace("-", ""), conversation_id=conv.id, participant_id=customer.id,
-                              direction=MessageDirection.INBOUND, time=now, text=text,
-                              status=MessageStatus.RECEIVED, channel_message_id=channel_message_id,
-                              content=content, metadata=dict(body.get("metadata") or {}))
-            conv.messages.append(message)
-            self.conversations.message_added(conv, customer)
+            kept: list[Message] = []
+
+            def add_message(conv: Conversation, customer: Participant) -> None:
+                # Kept before the conversation's event goes out, so the alert already carries the message.
+                message = Message(id=root.ids.uuid().replace("-", ""), conversation_id=conv.id,
+                                  participant_id=customer.id, direction=MessageDirection.INBOUND,
+                                  time=root.clock.time(), text=text, status=MessageStatus.RECEIVED,
+                                  channel_message_id=channel_message_id, content=content,
+                                  metadata=dict(body.get("metadata") or {}))
+                conv.messages.append(message)
+                kept.append(message)
+
+            conv = self._conversation_for(integration, sender, attributes, add_message)
+            message = kept[0]
             if channel_message_id:
                 self.seen[(integration.id, channel_message_id)] = InboundAnswer(message, conv.id)
             return integration, message, conv.id
@@ -244,26 +248,26 @@ class MessagingBackend:
         out.update(channel_metadata.get("customAttributes") or {})
         return out
 
-    def _conversation_for(self, integration: OpenIntegration, sender: dict[str, Any],
-                          attributes: dict[str, str]) -> Conversation:
+    def _conversation_for(self, integration: OpenIntegration, sender: dict[str, Any], attributes: dict[str, str],
+                          add_message: AddMessage) -> Conversation:
         """The customer's active conversation on this integration, the one that ended less than the window ago
         (routed again), or a new one."""
         key = (integration.id, sender["id"])
         previous = self.conversations.by_id.get(self.threads.get(key, ""))
         now = self.root.clock.time()
         if previous is not None and not previous.ended:
-            self.conversations.rejoin_customer(previous, attributes)
+            self.conversations.rejoin_customer(previous, attributes, add_message)
             return previous
         if previous is not None and previous.end_time is not None and \
                 now - previous.end_time < self.root.config.messaging_window_seconds:
             queue_id = self._flow_queue(integration)
-            self.conversations.reroute_open(previous, queue_id, attributes)
+            self.conversations.reroute_open(previous, queue_id, attributes, add_message)
             return previous
         queue_id = self._flow_queue(integration)
         thread = OpenThread(integration_id=integration.id, from_id=sender["id"], from_id_type=sender["idType"],
                             nickname=sender.get("nickname"), first_name=sender.get("firstName"),
                             last_name=sender.get("lastName"))
-        conv = self.conversations.create_open(thread, queue_id, attributes, self._customer_name(sender))
+        conv = self.conversations.create_open(thread, queue_id, attributes, self._customer_name(sender), add_message)
         self.threads[key] = conv.id
         return conv
 

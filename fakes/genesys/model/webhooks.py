@@ -118,17 +118,18 @@ class WebhookSender:
         outcome = WebhookOutcome(delivery.attempt, delivered, final, status, error)
         if delivery.generation != self.root.generation:
             return
+        if not final:
+            # Scheduled before the event is written: whoever saw the event can advance the clock past the retry.
+            again = replace(delivery, attempt=delivery.attempt + 1)
+            self.root.clock.call_later(config.webhook_retry_seconds, lambda: self.submit(again),
+                                       name=f"genesys webhook retry {delivery.body_id} #{again.attempt}")
+        self._on_outcome(delivery, outcome)
         self.root.emit("webhook.delivery", {
             "integrationId": delivery.integration_id, "conversationId": delivery.conversation_id,
             "messageId": delivery.message_id, "bodyId": delivery.body_id, "url": delivery.url,
             "type": delivery.body.get("type"), "attempt": delivery.attempt, "status": outcome.status,
             "httpStatus": status, "error": error, "topics": [],
         }, delivery.correlation_id)
-        self._on_outcome(delivery, outcome)
-        if not final:
-            again = replace(delivery, attempt=delivery.attempt + 1)
-            self.root.clock.call_later(config.webhook_retry_seconds, lambda: self.submit(again),
-                                       name=f"genesys webhook retry {delivery.body_id} #{again.attempt}")
 
     def _post(self, delivery: Delivery, timeout: float) -> tuple[int | None, str | None]:
         """The HTTP status, or None and what went wrong (timeout, refused connection)."""
