@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..model.conversations import Conversation, Message, MessageDirection
@@ -12,6 +13,11 @@ if TYPE_CHECKING:
     from ..model.messaging import OpenIntegration
 
 INTEGRATIONS_PATH = "/api/v2/conversations/messaging/integrations/open"
+
+
+def platform_time(fake: OrgRoot, sent: str) -> str:
+    """A client's date-time (`Z` or an offset, validated by the request schema) in the platform's own form."""
+    return fake.clock.iso(datetime.fromisoformat(sent.replace("Z", "+00:00")).timestamp())
 
 
 def _ref(ident: str | None) -> dict[str, Any] | None:
@@ -63,7 +69,7 @@ def inbound_event(fake: OrgRoot, i: OpenIntegration, event_id: str, body: dict[s
     channel = body["channel"]
     events = [{"eventType": e["eventType"], "typing": {"type": "On", "duration": 5000}} for e in body["events"]]
     return {"id": event_id,
-            "channel": _channel(fake, i.id, channel["from"], {"id": i.id}, channel["time"], None),
+            "channel": _channel(fake, i.id, channel["from"], {"id": i.id}, platform_time(fake, channel["time"]), None),
             "type": "Event", "events": events}
 
 
@@ -71,7 +77,8 @@ def inbound_receipt(fake: OrgRoot, i: OpenIntegration, body: dict[str, Any]) -> 
     """`OpenReceiptNormalizedMessage`: the receipt of an outbound message, sent by the integration."""
     channel = body["channel"]
     sender = {"nickname": i.name, "id": i.id, "idType": "Opaque"}
-    return compact({"id": body["id"], "channel": _channel(fake, i.id, sender, channel["to"], channel["time"], None),
+    time = platform_time(fake, channel["time"])
+    return compact({"id": body["id"], "channel": _channel(fake, i.id, sender, channel["to"], time, None),
                     "type": "Receipt", "status": body["status"], "reasons": body.get("reasons"),
                     "isFinalReceipt": body.get("isFinalReceipt"), "direction": "Outbound"})
 
