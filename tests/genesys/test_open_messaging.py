@@ -27,20 +27,28 @@ HOUR = 3600.0
 
 
 # -- a middleware's webhook receiver ----------------------------------------------------------------
+HOLD = 0  # a status that makes the receiver hold the request instead of answering (the sender's timeout)
+
+
 class Receiver:
     """A local HTTP endpoint that records every POST (headers and exact body bytes) and answers the statuses it
-    is given, in order (200 once they run out)."""
+    is given, in order (200 once they run out); HOLD keeps the request unanswered until the receiver closes."""
 
     def __init__(self, statuses: list[int] | None = None) -> None:
         self.statuses = list(statuses or [])
         self.received: list[tuple[dict[str, str], bytes]] = []
+        self.released = threading.Event()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 (http.server's name)
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 receiver.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
-                self.send_response(receiver.statuses.pop(0) if receiver.statuses else 200)
+                status = receiver.statuses.pop(0) if receiver.statuses else 200
+                if status == HOLD:
+                    receiver.released.wait(30)  # a deliberate hold: the middleware never answers in time
+                    return
+                self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
@@ -56,6 +64,7 @@ class Receiver:
         return f"http://127.0.0.1:{self.server.server_address[1]}/hook"
 
     def close(self) -> None:
+        self.released.set()
         self.server.shutdown()
         self.server.server_close()
 
@@ -443,6 +452,49 @@ def test_webhook_retries_on_503_on_the_clock_then_gives_up_on_4xx(org, receiver)
     assert wait_delivery(org, before, 1)["status"] == "failed"
     org.advance(60)
     assert len(org.events(before, "webhook.delivery")) == 1
+
+
+def test_webhook_retries_a_timeout(org, receiver):
+    org.fake.config = GenesysConfig(webhook_timeout_seconds=0.3)
+    _, (a,) = lease(org)
+    iid = integration(org)["id"]
+    set_webhook(org, iid, receiver.url)
+    cid = inbound(org, iid).json["conversationId"]
+    _, comm, headers = pick_up(org, cid, a)
+    receiver.statuses = [HOLD]
+    before = org.last_seq
+    org.post(f"/api/v2/conversations/messages/{cid}/communications/{comm}/messages", {"textBody": "one"}, headers)
+    first = wait_delivery(org, before, 1)
+    assert first["status"] == "retrying" and first["httpStatus"] is None and first["error"] == "timeout"
+    org.advance(5)
+    assert wait_delivery(org, before, 2)["status"] == "delivered"
+
+
+def test_agent_token_may_not_transfer_an_externally_routed_message(org):
+    qid, (a, b) = lease(org, 2)
+    cid = inbound(org, integration(org)["id"]).json["conversationId"]
+    alerted = legs(org, cid, "agent", "alerting")[0]["user"]["id"]
+    pid, _, headers = pick_up(org, cid, alerted)
+    other = b if alerted == a else a
+    refused = org.post(f"/api/v2/conversations/messages/{cid}/participants/{pid}/replace", {"userId": other}, headers)
+    assert refused.status_code == 403 and refused.json["code"] == "conversation.error.transfer.not.allowed"
+    # the integration's own token may
+    assert org.post(f"/api/v2/conversations/messages/{cid}/participants/{pid}/replace",
+                    {"userId": other}).status_code == 202
+    assert [p["user"]["id"] for p in legs(org, cid, "agent", "alerting")] == [other]
+
+
+def test_a_deleted_integration_leaves_its_conversations_working(org, receiver):
+    _, (a,) = lease(org)
+    iid = integration(org)["id"]
+    set_webhook(org, iid, receiver.url)
+    cid = inbound(org, iid).json["conversationId"]
+    _, comm, headers = pick_up(org, cid, a)
+    assert org.client.delete(f"{INTEGRATIONS}/{iid}", headers=org.headers).status_code == 204
+    sent = org.post(f"/api/v2/conversations/messages/{cid}/communications/{comm}/messages", {"textBody": "hi"},
+                    headers)
+    assert sent.status_code == 200 and receiver.received == []
+    assert inbound(org, iid).status_code == 404
 
 
 # -- the customer leaving, coming back, and the 72-hour window ---------------------------------------

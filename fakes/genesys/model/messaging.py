@@ -375,8 +375,8 @@ class MessagingBackend:
         """Hand the body to the background sender; an integration without a webhook URL only keeps the message."""
         if body is None or conv.open is None:
             return
-        integration = self.integrations[conv.open.integration_id]
-        if not integration.webhook_url:
+        integration = self.integrations.get(conv.open.integration_id)
+        if integration is None or not integration.webhook_url:
             return
         self.sender.submit(Delivery(
             integration_id=integration.id, conversation_id=conv.id, message_id=message_id, body_id=body["id"],
