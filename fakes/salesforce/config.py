@@ -63,7 +63,7 @@ class StreamingConfig:
     cdc_retention_seconds: float = 72 * 3600.0
     pushtopic_retention_seconds: float = 24 * 3600.0
     cdc_entities: tuple[str, ...] = ("PendingServiceRouting", "AgentWork", "UserServicePresence",
-                                     "LiveChatTranscript")
+                                     "LiveChatTranscript", "MessagingSession", "MessagingEndUser")
     # The external-routing custom channel (reference §5); the guide's CometD path spells it `_chn`, so both
     # spellings are served.
     external_routing_channels: tuple[str, ...] = ("/data/ExternalRoutingChannel__chn",

@@ -13,6 +13,7 @@ from .store import Transaction
 CHAT_CHANNEL = "sfdc_livechat"
 MESSAGING_CHANNEL = "sfdc_livemessage"
 EXTERNAL_ROUTING_CONFIG = "External_Routing"
+ENHANCED_CHAT_CHANNEL = "Enhanced_Chat"
 _USER_DEFAULTS = {"TimeZoneSidKey": "America/Los_Angeles", "LocaleSidKey": "en_US", "EmailEncodingKey": "UTF-8",
                   "LanguageLocaleKey": "en_US", "IsActive": True}
 
@@ -54,6 +55,11 @@ def seed_org(fake: SalesforceOrg, plan: SeedPlan) -> None:
             "DeveloperName": MESSAGING_CHANNEL, "MasterLabel": "Messaging", "RelatedEntity": "MessagingSession",
             "CapacityModel": "TabBased", "Language": "en_US"}),
     }
+    # The Enhanced Chat (web) deployment's channel, routed by Omni-Channel queues (Route Work in its flow).
+    tx.create("MessagingChannel", {
+        "DeveloperName": ENHANCED_CHAT_CHANNEL, "MasterLabel": "Enhanced Chat", "Language": "en_US",
+        "MessageType": "EmbeddedMessaging", "MessagingPlatformKey": fake.ids.uuid(), "PlatformType": "Enhanced",
+        "RoutingType": "OmniQueue", "IsActive": True})
     for status, linked in fake.config.status_channels.items():
         presence = tx.create("ServicePresenceStatus", {"DeveloperName": status, "MasterLabel": status,
                                                        "Language": "en_US"})
