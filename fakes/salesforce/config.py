@@ -26,7 +26,7 @@ class SalesforceConfig:
     # Presence status developer names linked to channels (ServiceChannelStatus rows); the USP rows of a status
     # with no channel carry IsAway = true (inferred).
     status_channels: dict[str, list[str]] = field(
-        default_factory=lambda: {"Online": ["sfdc_livechat"], "Busy": [], "Away": []})
+        default_factory=lambda: {"Online": ["sfdc_livechat", "sfdc_livemessage"], "Busy": [], "Away": []})
     # REST query batches (2,000 by default; `Sforce-Query-Options: batchSize=N` asks for 200..2,000).
     query_batch_size: int = 2000
     query_batch_min: int = 200
