@@ -92,9 +92,19 @@ PRESENCE_MAPPING: dict[str, str | None] = {
 
 
 def sync_settings(plan: SeedPlan, media: str = "chat") -> dict[str, Any]:
-    return {
-        "media": media,
-        "serviceChannel": CHAT_CHANNEL if media == "chat" else MESSAGING_CHANNEL,
-        "presence": dict(PRESENCE_MAPPING),
-        "queues": [{"salesforce": q.salesforce_developer_name, "genesys": q.genesys_name} for q in plan.queue_pairs],
-    }
+    """The settings file of one medium ("chat", "messaging") or of both ("both": a list of media, no top-level
+    service channel); every queue entry names its medium and service channel."""
+    channels = {"chat": CHAT_CHANNEL, "messaging": MESSAGING_CHANNEL}
+    queues: list[dict[str, Any]] = []
+    if media in ("chat", "both"):
+        queues += [{"salesforce": q.salesforce_developer_name, "genesys": q.genesys_name, "media": "chat",
+                    "serviceChannel": CHAT_CHANNEL} for q in plan.queue_pairs]
+    if media in ("messaging", "both"):
+        queues += [{"salesforce": q.salesforce_developer_name, "genesys": q.genesys_name, "media": "messaging",
+                    "serviceChannel": MESSAGING_CHANNEL, "openMessagingIntegration": q.open_messaging_integration}
+                   for q in plan.messaging_queue_pairs]
+    if media == "both":
+        return {"media": ["chat", "messaging"], "presence": dict(PRESENCE_MAPPING), "queues": queues}
+    if media not in channels:
+        raise ValueError(f"unknown medium {media!r}")
+    return {"media": media, "serviceChannel": channels[media], "presence": dict(PRESENCE_MAPPING), "queues": queues}

@@ -303,6 +303,8 @@ def control_schemas() -> dict[str, dict[str, Any]]:
     string = {"type": "string", "minLength": 1}
     id18 = {"$ref": REF + "id18"}
     session_id = {"allOf": [id18, {"type": "string", "pattern": "^0Mw"}]}
+    medium = {"enum": ["chat", "messaging"]}
+    channel = {"enum": ["sfdc_livechat", "sfdc_livemessage"]}
     lines = {"type": "array", "items": {
         "type": "object", "required": ["from", "text", "at", "userId"],
         "properties": {"from": {"enum": ["customer", "agent"]}, "text": {"type": "string"},
@@ -379,18 +381,26 @@ def control_schemas() -> dict[str, dict[str, Any]]:
             "properties": {"workItemId": id18, "status": string, "customerName": {"type": ["string", "null"]},
                            "messages": lines},
             "additionalProperties": False}),
-        "sync-settings": _doc("sync-settings", "Omni-Channel sync settings",
-                              "The file OMNI_SYNC_SETTINGS names (DESIGN §4.3).", {
-                                  "type": "object", "required": ["media", "serviceChannel", "presence", "queues"],
-                                  "properties": {
-                                      "media": {"enum": ["chat", "messaging"]}, "serviceChannel": string,
-                                      "presence": {"type": "object", "propertyNames": {"pattern": "^[A-Z_]+$"},
-                                                   "additionalProperties": {"type": ["string", "null"]}},
-                                      "queues": {"type": "array", "items": {
-                                          "type": "object", "required": ["salesforce", "genesys"],
-                                          "properties": {"salesforce": string, "genesys": string},
-                                          "additionalProperties": False}}},
-                                  "additionalProperties": False}),
+        "sync-settings": _doc(
+            "sync-settings", "Omni-Channel sync settings",
+            "The file OMNI_SYNC_SETTINGS names (DESIGN §4.3, §4.7): one medium with its service channel, or both "
+            "media (a list, no top-level service channel); a queue entry without a medium takes the file's.", {
+                "type": "object", "required": ["media", "presence", "queues"],
+                "properties": {
+                    "media": {"anyOf": [medium, {"type": "array", "items": medium, "minItems": 1,
+                                                 "uniqueItems": True}]},
+                    "serviceChannel": channel,
+                    "presence": {"type": "object", "propertyNames": {"pattern": "^[A-Z_]+$"},
+                                 "additionalProperties": {"type": ["string", "null"]}},
+                    "queues": {"type": "array", "items": {
+                        "type": "object", "required": ["salesforce", "genesys"],
+                        "properties": {"salesforce": string, "genesys": string, "media": medium,
+                                       "serviceChannel": channel, "openMessagingIntegration": string},
+                        "additionalProperties": False}}},
+                "if": {"properties": {"media": {"type": "string"}}},
+                "then": {"required": ["serviceChannel"]},
+                "else": {"not": {"required": ["serviceChannel"]}},
+                "additionalProperties": False}),
     }
 
 
