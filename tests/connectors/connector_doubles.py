@@ -64,6 +64,7 @@ class GenesysDouble:
     integration_queues: dict[str, str] = field(default_factory=lambda: {INTEGRATION1: MQUEUE1,
                                                                         INTEGRATION2: MQUEUE2})
     _ids: Any = field(default_factory=lambda: itertools.count(1))
+    media_used: list[tuple[str, str, str]] = field(default_factory=list)  # (operation, id, media) of every call
     _messages: dict[tuple[str, str], str] = field(default_factory=dict)  # (integration, messageId) -> conversation
     _by_sender: dict[tuple[str, str], str] = field(default_factory=dict)  # (integration, from.id) -> conversation
 
@@ -116,15 +117,18 @@ class GenesysDouble:
         return dict(self.integrations)
 
     def get_conversation(self, conversation_id: str, media: str = "chat") -> dict[str, Any] | None:
+        self.media_used.append(("get_conversation", conversation_id, media))
         return self.conversations.get(conversation_id)
 
     def disconnect_participant(self, conversation_id: str, participant_id: str, media: str = "chat") -> None:
         self._check("disconnect_participant")
+        self.media_used.append(("disconnect_participant", participant_id, media))
         self.calls.append(("disconnect_participant", conversation_id, participant_id))
         self.set_state(conversation_id, participant_id, "disconnected", "client")
 
     def disconnect_conversation(self, conversation_id: str, media: str = "chat") -> None:
         self.calls.append(("disconnect_conversation", conversation_id))
+        self.media_used.append(("disconnect_conversation", conversation_id, media))
         for p in self.conversations[conversation_id]["participants"]:
             p["state"] = "disconnected"
 
