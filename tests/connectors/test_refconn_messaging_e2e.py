@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 import requests
 from connector_wire import (
+    AVAILABLE,
     customer_messaging,
     fakes_ready,
     genesys_conversation,
@@ -122,7 +123,7 @@ def test_customer_leaves_then_comes_back(world):
     world.feed.wait("the agent's leg disconnected",
                     genesys_conversation("participant.disconnected", participantId=alert["participantId"]),
                     since=mark)
-    world.release()  # carol leaves the queue; the returning customer goes to dave
+    carol.set_presence(AVAILABLE)  # carol leaves the queue; the returning customer goes to dave
     world.on_queue(dave)
     mark = world.feed.mark()
     returned = customer_messaging(world.s_url, world.ca, first, "return", {"text": "Me again"})
