@@ -323,6 +323,15 @@ def fakes_ready() -> bool:
         return False
 
 
+def messaging_fakes_ready() -> bool:
+    """Both fakes serve messaging: the Genesys fake's inbound open message and the Salesforce fake's customer
+    messaging control route are in their sources."""
+    def serves(package: str, route: str) -> bool:
+        return any(route in path.read_text(encoding="utf-8", errors="replace")
+                   for path in (REPO / "fakes" / package).rglob("*.py"))
+    return fakes_ready() and serves("genesys", "/inbound/open/message") and serves("salesforce", "/messaging/")
+
+
 @contextmanager
 def running_world(workdir: Path, agents: int = 10, queues: int = 6,
                   settings: Callable[[Any], dict[str, Any]] | None = None) -> Iterator[World]:

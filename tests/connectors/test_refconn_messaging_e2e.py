@@ -11,8 +11,8 @@ import requests
 from connector_wire import (
     AVAILABLE,
     customer_messaging,
-    fakes_ready,
     genesys_conversation,
+    messaging_fakes_ready,
     of_type,
     open_customer_messaging,
     running_world,
@@ -20,7 +20,8 @@ from connector_wire import (
     sync_settings_both_media,
 )
 
-pytestmark = [pytest.mark.skipif(not fakes_ready(), reason="both fakes are needed"), pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.skipif(not messaging_fakes_ready(), reason="both fakes serving messaging are needed"),
+              pytest.mark.timeout(120)]
 
 MESSAGES = "messages"
 
