@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from . import NAME, __version__
-from .config import Env, SyncSettings, system_presence_key
+from .config import CHAT, MESSAGING, Env, SyncSettings, system_presence_key
 from .directory import Directory
 from .dispatch import KeyedExecutor
 from .engine import EXTERNAL_ROUTING, SyncEngine
@@ -133,6 +133,8 @@ class Connector:
         d.salesforce_queues.update(self.salesforce.developer_names("Group", "Type = 'Queue'"))
         d.statuses.update(self.salesforce.developer_names("ServicePresenceStatus"))
         d.channels.update(self.salesforce.developer_names("ServiceChannel"))
+        if any(pair.open_messaging_integration for pair in self.settings.queues):
+            d.integrations.update(self.genesys.open_messaging_integrations())  # names resolved once, here
         for problem in d.missing():
             log.warning("sync settings name something the orgs lack", missing=problem)
         log.info("directory loaded", pairedUsers=len(d.paired_genesys_users()), genesysUsers=len(d.genesys_users),
@@ -140,7 +142,16 @@ class Connector:
 
     def _start_listeners(self) -> None:
         users = self.directory.paired_genesys_users()
-        topics = [t for uid in users for t in (f"v2.users.{uid}.presence", f"v2.users.{uid}.conversations.chats")]
+        per_user = ["presence"]
+        if self.settings.handles(CHAT):
+            per_user.append("conversations.chats")
+        if self.settings.handles(MESSAGING):
+            per_user.append("conversations.messages")
+        topics = [f"v2.users.{uid}.{what}" for uid in users for what in per_user]
+        # Messaging queues are followed too: a conversation the customer's message brought back shows there
+        # before any agent is alerted.
+        topics += [f"v2.routing.queues.{qid}.conversations.messages"
+                   for qid in self.directory.genesys_queue_ids(MESSAGING)]
         if not topics:
             log.warning("no user exists on both platforms; nothing to follow in Genesys Cloud")
         chunks = [topics[i:i + MAX_TOPICS_PER_CHANNEL] for i in range(0, len(topics), MAX_TOPICS_PER_CHANNEL)]

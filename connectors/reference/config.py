@@ -17,7 +17,10 @@ REQUIRED = (
     "OMNI_SYNC_SETTINGS", "CONNECTOR_STATE_DIR",
 )
 DEFAULT_SALESFORCE_API_VERSION = "62.0"
-SUPPORTED_MEDIA = ("chat",)
+SUPPORTED_MEDIA = ("chat", "messaging")
+CHAT, MESSAGING = SUPPORTED_MEDIA
+# The Omni-Channel service channel each medium's work items use when the settings name none.
+DEFAULT_SERVICE_CHANNELS = {CHAT: "sfdc_livechat", MESSAGING: "sfdc_livemessage"}
 
 
 class ConfigError(Exception):
@@ -28,22 +31,58 @@ class ConfigError(Exception):
 class QueuePairSetting:
     salesforce: str  # Salesforce queue developer name (a queue routed by external routing)
     genesys: str  # Genesys queue name
+    media: str = CHAT
+    service_channel: str = DEFAULT_SERVICE_CHANNELS[CHAT]  # developer name of the work items' service channel
+    open_messaging_integration: str | None = None  # Genesys Open Messaging integration name (messaging only)
+
+    @property
+    def messaging(self) -> bool:
+        return self.media == MESSAGING
 
 
 @dataclass(frozen=True)
 class SyncSettings:
-    """What the managed package keeps as its Omni-Channel sync settings (DESIGN §4.3)."""
+    """What the managed package keeps as its Omni-Channel sync settings (DESIGN §4.3, §4.7).
+
+    `media` is the file's medium, or `media_list` its media when it names several; every queue pair carries its
+    own medium, service channel and (for messaging) Open Messaging integration.
+    """
 
     media: str
     service_channel: str
     presence: dict[str, str | None]  # Genesys system presence (UPPER_SNAKE) -> Omni status developer name | None
     queues: tuple[QueuePairSetting, ...]
+    media_list: tuple[str, ...] = ()
 
-    def genesys_queue_for(self, salesforce_developer_name: str) -> str | None:
+    @property
+    def all_media(self) -> tuple[str, ...]:
+        return self.media_list or (self.media,)
+
+    def handles(self, medium: str) -> bool:
+        return medium in self.all_media
+
+    def pair_for(self, salesforce_developer_name: str) -> QueuePairSetting | None:
         for pair in self.queues:
             if pair.salesforce == salesforce_developer_name:
-                return pair.genesys
+                return pair
         return None
+
+    def genesys_queue_for(self, salesforce_developer_name: str) -> str | None:
+        pair = self.pair_for(salesforce_developer_name)
+        return pair.genesys if pair else None
+
+    def service_channel_for(self, medium: str) -> str:
+        """The service channel of a medium's work items: its queues', else the file's, else the platform's."""
+        for pair in self.queues:
+            if pair.media == medium:
+                return pair.service_channel
+        if medium == self.media and self.service_channel:
+            return self.service_channel
+        return DEFAULT_SERVICE_CHANNELS[medium]
+
+    @property
+    def service_channels(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(pair.service_channel for pair in self.queues))
 
 
 @dataclass(frozen=True)
@@ -125,15 +164,55 @@ def load_env(environ: Mapping[str, str] | None = None) -> Env:
     )
 
 
+def _media(value: object, source: str) -> tuple[str, ...]:
+    """`media` is one medium ("chat") or a list of them (["chat", "messaging"])."""
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not items or not all(isinstance(m, str) for m in items):
+        raise ConfigError(f"{source}: media must be a medium or a list of media ({', '.join(SUPPORTED_MEDIA)})")
+    for medium in items:
+        if medium not in SUPPORTED_MEDIA:
+            raise ConfigError(f"{source}: media {medium!r} is not supported by this connector (supported: "
+                              f"{', '.join(SUPPORTED_MEDIA)})")
+    return tuple(dict.fromkeys(items))
+
+
+def _queue_pair(raw: object, i: int, media: tuple[str, ...], file_channel: str | None,
+                source: str) -> QueuePairSetting:
+    where = f"{source}: queues[{i}]"
+    if not isinstance(raw, dict) or not isinstance(raw.get("salesforce"), str) \
+            or not isinstance(raw.get("genesys"), str):
+        raise ConfigError(f"{where} must be {{\"salesforce\": <developer name>, \"genesys\": <queue name>}}")
+    medium = raw.get("media")
+    if medium is None:
+        if len(media) > 1:
+            raise ConfigError(f"{where} must name its media (one of {', '.join(media)}): the file names several")
+        medium = media[0]  # an entry without media takes the file's medium (files written before messaging)
+    if not isinstance(medium, str) or medium not in SUPPORTED_MEDIA:
+        raise ConfigError(f"{where}: media {medium!r} is not supported by this connector (supported: "
+                          f"{', '.join(SUPPORTED_MEDIA)})")
+    if medium not in media:
+        raise ConfigError(f"{where}: media {medium!r} is not among the file's media ({', '.join(media)})")
+    channel = raw.get("serviceChannel")
+    if channel is None:
+        channel = file_channel if file_channel and len(media) == 1 else DEFAULT_SERVICE_CHANNELS[medium]
+    if not isinstance(channel, str) or not channel:
+        raise ConfigError(f"{where}: serviceChannel must be a service channel developer name")
+    integration = raw.get("openMessagingIntegration")
+    if medium == MESSAGING and (not isinstance(integration, str) or not integration.strip()):
+        raise ConfigError(f"{where}: a messaging queue needs \"openMessagingIntegration\", the name of the Genesys "
+                          "Cloud Open Messaging integration that raises its interactions")
+    if medium != MESSAGING and integration is not None:
+        raise ConfigError(f"{where}: openMessagingIntegration belongs to messaging queues only")
+    return QueuePairSetting(raw["salesforce"], raw["genesys"], medium, channel,
+                            integration.strip() if isinstance(integration, str) else None)
+
+
 def parse_sync_settings(data: object, source: str = "sync settings") -> SyncSettings:
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: the file must hold a JSON object")
-    media = data.get("media", "chat")
-    if media not in SUPPORTED_MEDIA:
-        raise ConfigError(f"{source}: media {media!r} is not supported by this connector (supported: "
-                          f"{', '.join(SUPPORTED_MEDIA)})")
-    channel = data.get("serviceChannel", "sfdc_livechat")
-    if not isinstance(channel, str) or not channel:
+    media = _media(data.get("media", CHAT), source)
+    channel = data.get("serviceChannel")
+    if channel is not None and (not isinstance(channel, str) or not channel):
         raise ConfigError(f"{source}: serviceChannel must be a service channel developer name")
     presence_raw = data.get("presence", {})
     if not isinstance(presence_raw, dict):
@@ -146,14 +225,13 @@ def parse_sync_settings(data: object, source: str = "sync settings") -> SyncSett
     queues_raw = data.get("queues", [])
     if not isinstance(queues_raw, list) or not queues_raw:
         raise ConfigError(f"{source}: queues must list at least one {{\"salesforce\", \"genesys\"}} pair")
-    queues = []
-    for i, pair in enumerate(queues_raw):
-        if not isinstance(pair, dict) or not isinstance(pair.get("salesforce"), str) \
-                or not isinstance(pair.get("genesys"), str):
-            raise ConfigError(f"{source}: queues[{i}] must be {{\"salesforce\": <developer name>, "
-                              "\"genesys\": <queue name>}}")
-        queues.append(QueuePairSetting(pair["salesforce"], pair["genesys"]))
-    return SyncSettings(media, channel, presence, tuple(queues))
+    queues = tuple(_queue_pair(raw, i, media, channel, source) for i, raw in enumerate(queues_raw))
+    names = [pair.salesforce for pair in queues]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ConfigError(f"{source}: the Salesforce queue {duplicates[0]!r} is paired more than once")
+    file_channel = channel if len(media) == 1 and channel else DEFAULT_SERVICE_CHANNELS[media[0]]
+    return SyncSettings(media[0], file_channel, presence, queues, media if len(media) > 1 else ())
 
 
 def load_sync_settings(path: Path) -> SyncSettings:

@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from .config import SyncSettings
+from .config import QueuePairSetting, SyncSettings
 from .ids import sf_id18
 
 
@@ -23,6 +23,7 @@ class Directory:
     salesforce_queues: dict[str, str] = field(default_factory=dict)  # queue developer name -> Group id (18)
     statuses: dict[str, str] = field(default_factory=dict)  # ServicePresenceStatus developer name -> id (18)
     channels: dict[str, str] = field(default_factory=dict)  # ServiceChannel developer name -> id (18)
+    integrations: dict[str, str] = field(default_factory=dict)  # Open Messaging integration name -> id
     # Optional look-ups for people added after start-up: Genesys user id -> email, email -> Salesforce user id.
     genesys_email_lookup: Callable[[str], str | None] | None = None
     salesforce_user_lookup: Callable[[str], str | None] | None = None
@@ -88,22 +89,35 @@ class Directory:
             return sorted(uid for uid, email in self.genesys_users.items() if email in emails)
 
     # -- queues, statuses, channels ------------------------------------------------------------------
-    def genesys_queue_for_group(self, group_id: str | None) -> str | None:
-        """The Genesys queue id paired with a Salesforce queue (Group id), or None when it is not paired."""
+    def pair_for_group(self, group_id: str | None) -> QueuePairSetting | None:
+        """The queue pair of a Salesforce queue (Group id), or None when it is not paired."""
         gid = sf_id18(group_id)
         if not gid:
             return None
         for developer_name, sf_queue_id in self.salesforce_queues.items():
             if sf_queue_id == gid:
-                name = self.settings.genesys_queue_for(developer_name)
-                return self.genesys_queues.get(name) if name else None
+                return self.settings.pair_for(developer_name)
         return None
+
+    def genesys_queue_for_group(self, group_id: str | None) -> str | None:
+        """The Genesys queue id paired with a Salesforce queue (Group id), or None when it is not paired."""
+        pair = self.pair_for_group(group_id)
+        return self.genesys_queues.get(pair.genesys) if pair else None
+
+    def genesys_queue_ids(self, medium: str) -> list[str]:
+        """The Genesys queues of the pairs of one medium (those the directory found)."""
+        return [self.genesys_queues[p.genesys] for p in self.settings.queues
+                if p.media == medium and p.genesys in self.genesys_queues]
+
+    def integration_id(self, name: str | None) -> str | None:
+        return self.integrations.get(name) if name else None
 
     def status_id(self, developer_name: str) -> str | None:
         return self.statuses.get(developer_name)
 
-    def service_channel_id(self) -> str | None:
-        return self.channels.get(self.settings.service_channel)
+    def service_channel_id(self, medium: str | None = None) -> str | None:
+        """The service channel id of a medium's work items (the file's medium when none is named)."""
+        return self.channels.get(self.settings.service_channel_for(medium or self.settings.media))
 
     def missing(self) -> list[str]:
         """Configuration the settings name but the orgs lack (reported once at start-up)."""
@@ -116,6 +130,10 @@ class Directory:
         for status in {s for s in self.settings.presence.values() if s}:
             if status not in self.statuses:
                 problems.append(f"Omni-Channel status {status!r}")
-        if self.settings.service_channel not in self.channels:
-            problems.append(f"service channel {self.settings.service_channel!r}")
+        for channel in self.settings.service_channels:
+            if channel not in self.channels:
+                problems.append(f"service channel {channel!r}")
+        for pair in self.settings.queues:
+            if pair.open_messaging_integration and pair.open_messaging_integration not in self.integrations:
+                problems.append(f"Open Messaging integration {pair.open_messaging_integration!r}")
         return problems

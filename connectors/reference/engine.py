@@ -1,4 +1,5 @@
-"""The sync engine: every rule of the externally routed chat workflow, from platform events to platform calls.
+"""The sync engine: every rule of the externally routed chat and messaging workflow, from platform events to
+platform calls.
 
 The engine is level-triggered: a Genesys conversation event is a snapshot, compared with the books, and only
 a forward change of an agent leg (alerting -> connected -> disconnected) or of an AgentWork status
@@ -14,7 +15,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from .config import SyncSettings
+from .config import MESSAGING, SyncSettings
 from .directory import Directory
 from .events import (
     ChangeEvent,
@@ -27,6 +28,7 @@ from .events import (
 )
 from .ids import sf_id18
 from .logs import get_log
+from .open_messaging import ENDED_BY_END_USER, inbound_text, media_of_work_item, open_message_body
 from .ports import GenesysPort, PlatformError, SalesforcePort
 from .store import (
     AgentWorkRecord,
@@ -81,6 +83,8 @@ class SyncEngine:
 
     def key_for_change(self, event: ChangeEvent) -> str:
         wid = sf_id18(event.get("WorkItemId"))
+        if not wid and event.entity == "MessagingSession":
+            wid = event.record_id  # the session is the work item
         if not wid and event.entity == "PendingServiceRouting":
             wid = self.books.work_item_for_psr(event.record_id)
         if not wid and event.entity == "AgentWork":
@@ -150,10 +154,10 @@ class SyncEngine:
         wid = view.work_item_id or self.books.work_item_for_conversation(view.id)
         if not wid:
             return  # a plain web chat: not externally routed, not the connector's business
-        transitions: list[tuple[str, LegRecord, bool]] = []
+        transitions: list[tuple[WorkItemRecord, str, LegRecord, bool]] = []
         rec = self.books.get(wid)
         if rec is None:
-            rec = self.books.ensure(wid)
+            rec = self.books.ensure(wid, media_of_work_item(wid))
             log.info("adopted conversation", workItemId=wid, conversationId=view.id)
         with self.books.edit(rec):
             if rec.conversation_id is None or (rec.conversation_ended and rec.conversation_id != view.id
@@ -163,21 +167,34 @@ class SyncEngine:
                 rec.creating = False
             if view.id == rec.conversation_id and view.ended:
                 rec.conversation_ended = True
-            for p in view.agents:
-                step = self._advance_leg(rec, view.id, p)
-                if step:
-                    transitions.append(step)
+        owners = {rec.work_item_id: rec}
+        for p in view.agents:
+            # A messaging customer who came back keeps the conversation: the legs of the earlier session stay
+            # that session's (its AgentWork), whatever work item the customer's attributes name now.
+            owner = self._leg_owner(rec, p.id)
+            owners[owner.work_item_id] = owner
+            with self.books.edit(owner):
+                step = self._advance_leg(owner, view.id, p)
+            if step:
+                transitions.append((owner, *step))
         # Connections before disconnections: in one snapshot of a completed transfer the receiver's
         # connect must be seen before the sender's leg ends.
         order = {"alerting": 0, "connected": 1, "disconnected": 2}
-        for kind, leg, was_connected in sorted(transitions, key=lambda t: order[t[0]]):
+        for owner, kind, leg, was_connected in sorted(transitions, key=lambda t: order[t[1]]):
             if kind == "alerting":
-                self._leg_alerting(rec, leg)
+                self._leg_alerting(owner, leg)
             elif kind == "connected":
-                self._leg_connected(rec, leg)
+                self._leg_connected(owner, leg)
             else:
-                self._leg_disconnected(rec, leg, was_connected)
-        self._update_finished(rec)
+                self._leg_disconnected(owner, leg, was_connected)
+        for owner in owners.values():
+            self._update_finished(owner)
+
+    def _leg_owner(self, rec: WorkItemRecord, participant_id: str) -> WorkItemRecord:
+        if participant_id in rec.legs:
+            return rec
+        other = self.books.get(self.books.work_item_for_leg(participant_id))
+        return other if other is not None and other.superseded_by else rec
 
     def _advance_leg(self, rec: WorkItemRecord, conversation_id: str,
                      p: ParticipantView) -> tuple[str, LegRecord, bool] | None:
@@ -271,7 +288,7 @@ class SyncEngine:
         if psr_id is None:
             psr_id, found_channel = self._find_psr(rec.work_item_id)
             channel_id = channel_id or found_channel
-        channel_id = channel_id or self.directory.service_channel_id()
+        channel_id = channel_id or self.directory.service_channel_id(rec.media)
         if channel_id is None:
             log.error("no service channel for the work item", workItemId=rec.work_item_id)
             return None
@@ -404,6 +421,8 @@ class SyncEngine:
             self._on_psr(event)
         elif event.entity == "AgentWork":
             self._on_agent_work(event)
+        elif event.entity == "MessagingSession":
+            self._on_messaging_session(event)
 
     # -- routing requests -------------------------------------------------------------------------------
     def _on_psr(self, event: ChangeEvent) -> None:
@@ -455,8 +474,10 @@ class SyncEngine:
 
     def _create_conversation(self, wid: str, psr_id: str, group_id: str | None, genesys_queue: str,
                              fields: dict[str, Any]) -> None:
-        rec = self.books.ensure(wid)
+        pair = self.directory.pair_for_group(group_id)
+        rec = self.books.ensure(wid, pair.media if pair else media_of_work_item(wid))
         with self.books.edit(rec):
+            rec.media = pair.media if pair else rec.media
             rec.routed_psrs.append(psr_id)
             rec.psr_id = psr_id
             rec.salesforce_queue_id = group_id
@@ -466,6 +487,9 @@ class SyncEngine:
             rec.conversation_ended = False
             rec.creating = True
             rec.finished = False
+        if rec.media == MESSAGING:
+            self._raise_message(rec, psr_id, pair.open_messaging_integration if pair else None)
+            return
         try:
             conversation_id = self.genesys.create_chat(genesys_queue, wid)
         except PlatformError as exc:
@@ -482,8 +506,70 @@ class SyncEngine:
         log.info("chat raised in Genesys", workItemId=wid, psrId=psr_id, conversationId=conversation_id,
                  queueId=genesys_queue)
 
+    def _raise_message(self, rec: WorkItemRecord, psr_id: str, integration: str | None) -> None:
+        """Raise a messaging session in Genesys as the customer's inbound open message on the pair's integration.
+
+        The message id is the routing request's, so a retry (a replayed event, a restart between the call and
+        its answer) is the same message to Genesys and raises nothing new. A customer coming back is the same
+        `from.id`, so Genesys brings back the conversation it already had with them.
+        """
+        wid = rec.work_item_id
+
+        def give_up(why: str, **details: Any) -> None:
+            log.error(why, workItemId=wid, psrId=psr_id, **details)
+            with self.books.edit(rec):
+                rec.creating = False
+                if psr_id in rec.routed_psrs:
+                    rec.routed_psrs.remove(psr_id)
+
+        integration_id = self._integration_id(integration)
+        if integration_id is None:
+            give_up("open messaging integration not found", integration=integration)
+            return
+        try:
+            session = self.salesforce.get_record("MessagingSession", wid)
+            end_user_id = sf_id18((session or {}).get("MessagingEndUserId"))
+            end_user = self.salesforce.get_record("MessagingEndUser", end_user_id) if end_user_id else None
+        except PlatformError as exc:
+            give_up("messaging session lookup failed", status=exc.status, detail=exc.detail[:300])
+            return
+        if session is None or not end_user_id:
+            give_up("messaging session without an end user")
+            return
+        body = open_message_body(end_user_id, (end_user or {}).get("Name"), psr_id, wid, inbound_text(session))
+        with self.books.edit(rec):
+            rec.messaging_end_user_id = end_user_id
+        try:
+            conversation_id = self.genesys.send_open_message(integration_id, body)
+        except PlatformError as exc:
+            give_up("open message refused", status=exc.status, detail=exc.detail[:300])
+            return
+        for earlier in self.books.holding_conversation(conversation_id):
+            if earlier.work_item_id != wid and not earlier.superseded_by:
+                with self.books.edit(earlier):
+                    earlier.superseded_by = wid
+                    earlier.conversation_ended = True
+                log.info("customer came back", workItemId=wid, previousWorkItemId=earlier.work_item_id,
+                         conversationId=conversation_id)
+        with self.books.edit(rec):
+            rec.conversation_id = rec.conversation_id or conversation_id
+            rec.creating = False
+        log.info("message raised in Genesys", workItemId=wid, psrId=psr_id, conversationId=conversation_id,
+                 integrationId=integration_id, messagingEndUserId=end_user_id)
+
+    def _integration_id(self, name: str | None) -> str | None:
+        found = self.directory.integration_id(name)
+        if found is None and name:
+            # Created after start-up, or renamed: look once more before giving up on this request.
+            try:
+                self.directory.integrations.update(self.genesys.open_messaging_integrations())
+            except PlatformError as exc:
+                log.warning("open messaging integrations lookup failed", status=exc.status)
+            found = self.directory.integration_id(name)
+        return found
+
     def _transfer_to_queue(self, rec: WorkItemRecord, genesys_queue: str, fields: dict[str, Any]) -> None:
-        view = self._fetch(rec.conversation_id or "")
+        view = self._fetch(rec.conversation_id or "", rec.media)
         if view is None or view.ended:
             with self.books.edit(rec):
                 rec.conversation_ended = True
@@ -522,13 +608,51 @@ class SyncEngine:
             return
         # Deleted before anyone picked it up: the customer left, so the waiting interaction goes too.
         try:
-            self.genesys.disconnect_conversation(rec.conversation_id)
+            self.genesys.disconnect_conversation(rec.conversation_id, media=rec.media)
         except PlatformError as exc:
             log.warning("disconnect of abandoned chat refused", workItemId=rec.work_item_id, status=exc.status)
             return
         with self.books.edit(rec):
             rec.conversation_ended = True
         log.info("abandoned chat disconnected", workItemId=rec.work_item_id, conversationId=rec.conversation_id)
+
+    # -- messaging sessions -----------------------------------------------------------------------------
+    def _on_messaging_session(self, event: ChangeEvent) -> None:
+        """The customer left a session an agent has open: show it in Genesys by ending the customer's leg.
+
+        The agent's leg and AgentWork stay until the agent closes the tab (then the usual close path), as for a
+        session the agent ended in the console (END-3). A session still waiting needs nothing here: its routing
+        request goes, and that ends the waiting interaction.
+        """
+        if event.change_type is not ChangeType.UPDATE or _changed(event, "Status") != "Ended":
+            return
+        rec = self.books.get(event.record_id)
+        if rec is None or rec.media != MESSAGING or rec.customer_left or rec.superseded_by or not rec.conversation_id:
+            return
+        ended_by = event.get("EndedByType")
+        if ended_by is None:
+            ended_by = (self.salesforce.get_record("MessagingSession", rec.work_item_id) or {}).get("EndedByType")
+        if ended_by != ENDED_BY_END_USER:
+            return  # ended by the agent in the console: the interaction stays until the tab closes
+        opened = any(w.status is AgentWorkStatus.OPENED for w in rec.agent_works.values()) or \
+            any(leg.state is LegState.CONNECTED for leg in rec.legs.values())
+        if not opened:
+            return
+        view = self._fetch(rec.conversation_id, rec.media)
+        if view is None or (view.work_item_id and view.work_item_id != rec.work_item_id):
+            return  # gone, or already carrying the customer's next session
+        for customer in view.customers:
+            if customer.state is LegState.DISCONNECTED:
+                continue
+            try:
+                self.genesys.disconnect_participant(view.id, customer.id, media=rec.media)
+            except PlatformError as exc:
+                log.warning("disconnect of the customer refused", workItemId=rec.work_item_id,
+                            participantId=customer.id, status=exc.status, detail=exc.detail[:200])
+                return
+        with self.books.edit(rec):
+            rec.customer_left = True
+        log.info("customer left the messaging session", workItemId=rec.work_item_id, conversationId=view.id)
 
     # -- agent work -----------------------------------------------------------------------------------
     def _on_agent_work(self, event: ChangeEvent) -> None:
@@ -639,12 +763,12 @@ class SyncEngine:
             leg = rec.connected_leg_of(genesys_user) if genesys_user else None
         if leg is None or leg.disconnect_requested:
             return
-        view = self._fetch(leg.conversation_id)
+        view = self._fetch(leg.conversation_id, rec.media)
         p = view.participant(leg.participant_id) if view else None
         if p is None or p.state is LegState.DISCONNECTED:
             return  # already gone (the client disconnected first, or Genesys ended the transferred leg)
         try:
-            self.genesys.disconnect_participant(leg.conversation_id, leg.participant_id)
+            self.genesys.disconnect_participant(leg.conversation_id, leg.participant_id, media=rec.media)
         except PlatformError as exc:
             log.warning("disconnect refused", workItemId=rec.work_item_id, participantId=leg.participant_id,
                         status=exc.status, detail=exc.detail[:200])
@@ -661,16 +785,16 @@ class SyncEngine:
         if leg is None or leg.state is not LegState.ALERTING:
             return
         try:
-            self.genesys.disconnect_participant(leg.conversation_id, leg.participant_id)
+            self.genesys.disconnect_participant(leg.conversation_id, leg.participant_id, media=rec.media)
         except PlatformError as exc:
             log.warning("withdrawing the transfer alert refused", workItemId=rec.work_item_id, status=exc.status)
 
     # =============================================================================================
     # Reconciliation (after a reconnect or a restart) and housekeeping
     # =============================================================================================
-    def _fetch(self, conversation_id: str) -> ConversationView | None:
+    def _fetch(self, conversation_id: str, media: str = "chat") -> ConversationView | None:
         try:
-            body = self.genesys.get_conversation(conversation_id)
+            body = self.genesys.get_conversation(conversation_id, media=media)
         except PlatformError as exc:
             log.warning("conversation fetch failed", conversationId=conversation_id, status=exc.status)
             return None
@@ -692,7 +816,7 @@ class SyncEngine:
                 self.route(rec.psr_id, psr, verify=False)
             return
         if rec.conversation_id:
-            view = self._fetch(rec.conversation_id)
+            view = self._fetch(rec.conversation_id, rec.media)
             if view is not None:
                 self.on_conversation(view)
 

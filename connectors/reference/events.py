@@ -65,9 +65,11 @@ class ConversationView:
 
     @property
     def work_item_id(self) -> str | None:
-        # Attributes given at creation land on the customer participant; look there first.
-        ordered = sorted(self.participants, key=lambda p: p.purpose != "customer")
-        for p in ordered:
+        # Attributes given at creation land on the customer participant; look there first, at the newest customer
+        # leg still up first (a messaging customer who came back may have an older, disconnected leg).
+        ranked = list(enumerate(self.participants))
+        ranked.sort(key=lambda ip: (ip[1].purpose != "customer", ip[1].state is LegState.DISCONNECTED, -ip[0]))
+        for _, p in ranked:
             value = p.attributes.get(WORK_ITEM_ATTRIBUTE)
             if value:
                 return sf_id18(value)
@@ -81,6 +83,10 @@ class ConversationView:
     def ended(self) -> bool:
         customers = [p for p in self.participants if p.purpose == "customer"]
         return bool(customers) and all(p.state is LegState.DISCONNECTED for p in customers)
+
+    @property
+    def customers(self) -> list[ParticipantView]:
+        return [p for p in self.participants if p.purpose == "customer"]
 
     def participant(self, participant_id: str) -> ParticipantView | None:
         for p in self.participants:
@@ -171,7 +177,7 @@ def presence_change(topic: str, body: dict[str, Any]) -> PresenceChange | None:
 def is_conversation_topic(topic: str) -> bool:
     match = _USER_TOPIC.match(topic)
     if match:
-        return match["rest"] in ("conversations", "conversations.chats")
+        return match["rest"] in ("conversations", "conversations.chats", "conversations.messages")
     return topic.startswith("v2.routing.queues.") and ".conversations" in topic
 
 

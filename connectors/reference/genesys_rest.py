@@ -10,7 +10,7 @@ import PureCloudPlatformClientV2 as gc
 import urllib3
 from PureCloudPlatformClientV2.rest import ApiException
 
-from .config import Env
+from .config import MESSAGING, Env
 from .logs import get_log
 from .ports import AuthenticationError, PlatformError
 
@@ -137,24 +137,45 @@ class GenesysRest:
         chat = self.call("create chat", lambda: self.conversations.post_conversations_chats(body))
         return chat.id
 
-    def get_conversation(self, conversation_id: str) -> dict[str, Any] | None:
+    def send_open_message(self, integration_id: str, body: dict[str, Any]) -> str:
+        """`POST /api/v2/conversations/messages/{integrationId}/inbound/open/message?prefetchConversationId=true`;
+        returns the conversation the message joined or started."""
+        answer = self.call("send open message", lambda: self.conversations.post_conversations_message_inbound_open_message(
+            integration_id, body, prefetch_conversation_id=True))
+        if not answer.conversation_id:
+            raise PlatformError("genesys", "send open message", 200, "the answer carries no conversationId")
+        return answer.conversation_id
+
+    def get_conversation(self, conversation_id: str, media: str = "chat") -> dict[str, Any] | None:
         try:
-            chat = self.call("get chat", lambda: self.conversations.get_conversations_chat(conversation_id))
+            if media == MESSAGING:
+                conversation = self.call("get message conversation",
+                                         lambda: self.conversations.get_conversations_message(conversation_id))
+            else:
+                conversation = self.call("get chat", lambda: self.conversations.get_conversations_chat(conversation_id))
         except PlatformError as exc:
             if exc.not_found:
                 return None
             raise
-        return self.to_json(chat)
+        return self.to_json(conversation)
 
-    def disconnect_participant(self, conversation_id: str, participant_id: str) -> None:
+    def disconnect_participant(self, conversation_id: str, participant_id: str, media: str = "chat") -> None:
         body = gc.MediaParticipantRequest()
         body.state = "disconnected"
+        if media == MESSAGING:
+            self.call("disconnect message participant", lambda: self.conversations.patch_conversations_message_participant(
+                conversation_id, participant_id, body=body))
+            return
         self.call("disconnect participant", lambda: self.conversations.patch_conversations_chat_participant(
             conversation_id, participant_id, body))
 
-    def disconnect_conversation(self, conversation_id: str) -> None:
+    def disconnect_conversation(self, conversation_id: str, media: str = "chat") -> None:
         body = gc.Conversation()
         body.state = "disconnected"
+        if media == MESSAGING:
+            self.call("disconnect message conversation",
+                      lambda: self.conversations.patch_conversations_message(conversation_id, body))
+            return
         self.call("disconnect chat", lambda: self.conversations.patch_conversations_chat(conversation_id, body))
 
     def transfer_to_agent(self, conversation_id: str, participant_id: str, user_id: str) -> None:
@@ -195,6 +216,22 @@ class GenesysRest:
             return self.call("get user", lambda: self.users_api.get_user(user_id)).email
         except PlatformError:
             return None
+
+    def open_messaging_integrations(self) -> dict[str, str]:
+        """Open Messaging integrations by name (`GET /api/v2/conversations/messaging/integrations/open`)."""
+        out: dict[str, str] = {}
+        page = 1
+        while True:
+            listing = self.call("list open messaging integrations",
+                                lambda p=page: self.conversations.get_conversations_messaging_integrations_open(
+                                    page_size=100, page_number=p))
+            entities = listing.entities or []
+            for integration in entities:
+                if integration.name and integration.id:
+                    out[integration.name] = integration.id
+            if not entities or not listing.page_count or page >= listing.page_count:
+                return out
+            page += 1
 
     def queues(self) -> dict[str, str]:
         out: dict[str, str] = {}

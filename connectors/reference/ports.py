@@ -28,12 +28,16 @@ class GenesysPort(Protocol):
     def create_chat(self, queue_id: str, work_item_id: str, customer_name: str | None = None) -> str:
         """`POST /api/v2/conversations/chats` in the queue with attribute workItemId; returns the conversation id."""
 
-    def get_conversation(self, conversation_id: str) -> dict[str, Any] | None:
+    def send_open_message(self, integration_id: str, body: dict[str, Any]) -> str:
+        """The inbound open message of an Open Messaging integration (prefetching the conversation id); returns the
+        conversation id. The same `channel.messageId` again answers the first conversation, raising nothing new."""
+
+    def get_conversation(self, conversation_id: str, media: str = "chat") -> dict[str, Any] | None:
         """The conversation as JSON (wire names), None when it does not exist."""
 
-    def disconnect_participant(self, conversation_id: str, participant_id: str) -> None: ...
+    def disconnect_participant(self, conversation_id: str, participant_id: str, media: str = "chat") -> None: ...
 
-    def disconnect_conversation(self, conversation_id: str) -> None: ...
+    def disconnect_conversation(self, conversation_id: str, media: str = "chat") -> None: ...
 
     def transfer_to_agent(self, conversation_id: str, participant_id: str, user_id: str) -> None:
         """Attended transfer with the integration's own token."""

@@ -105,6 +105,7 @@ class TransferRecord:
 @dataclass
 class WorkItemRecord:
     work_item_id: str
+    media: str = "chat"  # the sync settings' medium: "chat" (LiveChatTranscript) or "messaging" (MessagingSession)
     psr_id: str | None = None
     service_channel_id: str | None = None
     salesforce_queue_id: str | None = None
@@ -118,6 +119,12 @@ class WorkItemRecord:
     routed_psrs: list[str] = field(default_factory=list)
     finished: bool = False
     updated: float = field(default_factory=time.time)
+    # Messaging: the customer (MessagingEndUser) whose open messages carry this session, whether the connector
+    # already showed Genesys that the customer left, and the later session of the same customer that took the
+    # conversation over (Genesys keeps one conversation per customer for 72 hours).
+    messaging_end_user_id: str | None = None
+    customer_left: bool = False
+    superseded_by: str | None = None
 
     def active_work_for_user(self, user_id: str) -> AgentWorkRecord | None:
         for work in self.agent_works.values():
@@ -185,12 +192,14 @@ def record_from_json(data: dict[str, Any]) -> WorkItemRecord:
             sender_participant_id=t.get("sender_participant_id"), state=TransferState(t.get("state", "requested")),
             receiver_participant_id=t.get("receiver_participant_id"))
     return WorkItemRecord(
-        work_item_id=data["work_item_id"], psr_id=data.get("psr_id"), service_channel_id=data.get("service_channel_id"),
+        work_item_id=data["work_item_id"], media=data.get("media") or "chat", psr_id=data.get("psr_id"), service_channel_id=data.get("service_channel_id"),
         salesforce_queue_id=data.get("salesforce_queue_id"), genesys_queue_id=data.get("genesys_queue_id"),
         conversation_id=data.get("conversation_id"), creating=bool(data.get("creating")),
         conversation_ended=bool(data.get("conversation_ended")), agent_works=works, legs=legs, transfer=transfer,
         routed_psrs=list(data.get("routed_psrs") or []), finished=bool(data.get("finished")),
-        updated=float(data.get("updated") or time.time()))
+        updated=float(data.get("updated") or time.time()),
+        messaging_end_user_id=data.get("messaging_end_user_id"), customer_left=bool(data.get("customer_left")),
+        superseded_by=data.get("superseded_by"))
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
@@ -220,6 +229,7 @@ class Books:
         self._by_conversation: dict[str, str] = {}
         self._by_psr: dict[str, str] = {}
         self._by_work: dict[str, str] = {}
+        self._by_leg: dict[str, str] = {}  # agent participant id -> the work item it served
         self.load()
 
     # -- persistence ----------------------------------------------------------------------------
@@ -241,6 +251,7 @@ class Books:
             self._by_conversation.clear()
             self._by_psr.clear()
             self._by_work.clear()
+            self._by_leg.clear()
             for rec in self.work_items.values():
                 self._index(rec)
 
@@ -288,14 +299,17 @@ class Books:
     # -- indexes ---------------------------------------------------------------------------------
     def _index(self, rec: WorkItemRecord) -> None:
         wid = rec.work_item_id
-        if rec.conversation_id:
+        # A session superseded by the same customer's later one no longer speaks for the conversation.
+        if rec.conversation_id and not rec.superseded_by:
             self._by_conversation[rec.conversation_id] = wid
         for psr in rec.routed_psrs + ([rec.psr_id] if rec.psr_id else []):
             self._by_psr[psr] = wid
         for work_id in rec.agent_works:
             self._by_work[work_id] = wid
         for leg in rec.legs.values():
-            self._by_conversation.setdefault(leg.conversation_id, wid)
+            self._by_leg.setdefault(leg.participant_id, wid)
+            if not rec.superseded_by:
+                self._by_conversation.setdefault(leg.conversation_id, wid)
 
     def get(self, work_item_id: str | None) -> WorkItemRecord | None:
         if not work_item_id:
@@ -303,11 +317,11 @@ class Books:
         with self.lock:
             return self.work_items.get(work_item_id)
 
-    def ensure(self, work_item_id: str) -> WorkItemRecord:
+    def ensure(self, work_item_id: str, media: str = "chat") -> WorkItemRecord:
         with self.lock:
             rec = self.work_items.get(work_item_id)
             if rec is None:
-                rec = WorkItemRecord(work_item_id)
+                rec = WorkItemRecord(work_item_id, media)
                 self.work_items[work_item_id] = rec
             return rec
 
@@ -318,6 +332,15 @@ class Books:
     def work_item_for_psr(self, psr_id: str) -> str | None:
         with self.lock:
             return self._by_psr.get(psr_id)
+
+    def work_item_for_leg(self, participant_id: str) -> str | None:
+        with self.lock:
+            return self._by_leg.get(participant_id)
+
+    def holding_conversation(self, conversation_id: str) -> list[WorkItemRecord]:
+        """Every tracked work item whose conversation this is (one, unless a messaging customer came back)."""
+        with self.lock:
+            return [r for r in self.work_items.values() if r.conversation_id == conversation_id]
 
     def work_item_for_work(self, work_id: str) -> str | None:
         with self.lock:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import json
 import os
 import signal
 import subprocess
@@ -174,11 +175,13 @@ class Agent:
         self._g("PATCH", f"/api/v2/users/{self.genesys_user_id}/presences/purecloud",
                 json={"presenceDefinition": {"id": definition_id}})
 
-    def participant(self, conversation_id: str, participant_id: str, body: dict[str, Any]) -> None:
-        self._g("PATCH", f"/api/v2/conversations/chats/{conversation_id}/participants/{participant_id}", json=body)
+    def participant(self, conversation_id: str, participant_id: str, body: dict[str, Any],
+                    media: str = "chats") -> None:
+        """PATCH the participant as the client does, on `/api/v2/conversations/{media}/...` (chats or messages)."""
+        self._g("PATCH", f"/api/v2/conversations/{media}/{conversation_id}/participants/{participant_id}", json=body)
 
-    def wrapup_codes(self, conversation_id: str, participant_id: str) -> list[dict[str, Any]]:
-        return self._g("GET", f"/api/v2/conversations/chats/{conversation_id}/participants/{participant_id}"
+    def wrapup_codes(self, conversation_id: str, participant_id: str, media: str = "chats") -> list[dict[str, Any]]:
+        return self._g("GET", f"/api/v2/conversations/{media}/{conversation_id}/participants/{participant_id}"
                               "/wrapupcodes").json()
 
     # -- the Salesforce console -------------------------------------------------------------------------
@@ -196,6 +199,37 @@ def open_customer_chat(salesforce_url: str, ca: str | None, queue: str, text: st
     return r.json()
 
 
+def open_customer_messaging(salesforce_url: str, ca: str | None, queue: str, name: str = "Ann",
+                            text: str = "Hello") -> dict[str, Any]:
+    """The customer's Enhanced Chat client opens a messaging session in `queue`."""
+    r = requests.post(f"{salesforce_url}/_fake/customers/messaging",
+                      json={"queue": queue, "customerName": name, "text": text}, verify=ca or True)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def customer_messaging(salesforce_url: str, ca: str | None, work_item_id: str, action: str,
+                       body: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The customer leaves (`leave`) or comes back (`return`) to a messaging session."""
+    r = requests.post(f"{salesforce_url}/_fake/customers/messaging/{work_item_id}/{action}", json=body or {},
+                      verify=ca or True)
+    assert r.status_code in (200, 201), f"{action} -> {r.status_code} {r.text}"
+    return r.json()
+
+
+def sync_settings_both_media(plan) -> dict[str, Any]:
+    """A sync settings file naming both media: the chat pairs and the messaging pairs, each with its own channel."""
+    queues = [{"salesforce": q.salesforce_developer_name, "genesys": q.genesys_name, "media": "chat",
+               "serviceChannel": "sfdc_livechat"} for q in plan.queue_pairs]
+    queues += [{"salesforce": q.salesforce_developer_name, "genesys": q.genesys_name, "media": "messaging",
+                "serviceChannel": "sfdc_livemessage", "openMessagingIntegration": q.open_messaging_integration}
+               for q in plan.messaging_queue_pairs]
+    return {"media": ["chat", "messaging"],
+            "presence": {"ON_QUEUE": "Online", "AWAY": "Away", "BREAK": "Away", "MEAL": "Away", "AVAILABLE": None,
+                         "BUSY": None, "OFFLINE": None},
+            "queues": queues}
+
+
 class World:
     def __init__(self, stack, connector: ConnectorProcess, feed: Feed) -> None:
         self.stack = stack
@@ -206,6 +240,7 @@ class World:
         self.s_url = stack.url("salesforce")
         self._next_person = 0
         self._next_queue = 0
+        self._next_messaging_queue = 0
         self.leased: list[Agent] = []
 
     def agent(self) -> Agent:
@@ -224,6 +259,11 @@ class World:
     def queue(self) -> str:
         pair = self.stack.world.plan.queue_pairs[self._next_queue]
         self._next_queue += 1
+        return pair.salesforce_developer_name
+
+    def messaging_queue(self) -> str:
+        pair = self.stack.world.plan.messaging_queue_pairs[self._next_messaging_queue]
+        self._next_messaging_queue += 1
         return pair.salesforce_developer_name
 
     def on_queue(self, agent: Agent) -> None:
@@ -283,14 +323,30 @@ def fakes_ready() -> bool:
         return False
 
 
+def messaging_fakes_ready() -> bool:
+    """Both fakes serve messaging: the Genesys fake's inbound open message and the Salesforce fake's customer
+    messaging control route are in their sources."""
+    def serves(package: str, route: str) -> bool:
+        return any(route in path.read_text(encoding="utf-8", errors="replace")
+                   for path in (REPO / "fakes" / package).rglob("*.py"))
+    return fakes_ready() and serves("genesys", "/inbound/open/message") and serves("salesforce", "/messaging/")
+
+
 @contextmanager
-def running_world(workdir: Path, agents: int = 10, queues: int = 6) -> Iterator[World]:
-    """Both fakes with TLS, and the reference connector started against them with the stack's environment."""
+def running_world(workdir: Path, agents: int = 10, queues: int = 6,
+                  settings: Callable[[Any], dict[str, Any]] | None = None) -> Iterator[World]:
+    """Both fakes with TLS, and the reference connector started against them with the stack's environment
+    (and, when `settings` is given, the sync settings it writes from the seed plan)."""
     from fakes.core import World as FakeWorld
     from fakes.runner import start_stack
 
     stack = start_stack(FakeWorld(seed=0, agents=agents, queues=queues), tls=True, workdir=workdir)
-    world = World(stack, ConnectorProcess(stack.env(), workdir / "connector.log"),
+    env = stack.env()
+    if settings is not None:
+        path = workdir / "sync-settings.json"
+        path.write_text(json.dumps(settings(stack.world.plan)))
+        env["OMNI_SYNC_SETTINGS"] = str(path)
+    world = World(stack, ConnectorProcess(env, workdir / "connector.log"),
                   Feed(stack.url("genesys"), stack.env().get("SSL_CERT_FILE")))
     try:
         world.start_connector()

@@ -56,8 +56,60 @@ def test_sync_settings_file(tmp_path):
     assert settings.genesys_queue_for("Chat_Queue_9") is None
 
 
+def test_old_chat_file_keeps_working():
+    settings = parse_sync_settings({"media": "chat", "serviceChannel": "sfdc_livechat",
+                                    "queues": [{"salesforce": "Chat_Queue_1", "genesys": "Chat Queue 1"}]})
+    (pair,) = settings.queues
+    assert (pair.media, pair.service_channel, pair.open_messaging_integration) == ("chat", "sfdc_livechat", None)
+    assert settings.all_media == ("chat",) and settings.handles("chat") and not settings.handles("messaging")
+    assert settings.service_channel_for("chat") == "sfdc_livechat"
+
+
+def test_messaging_file_with_one_medium():
+    settings = parse_sync_settings({
+        "media": "messaging", "serviceChannel": "sfdc_livemessage", "presence": {"ON_QUEUE": "Online"},
+        "queues": [{"salesforce": "Messaging_Queue_1", "genesys": "Messaging Queue 1",
+                    "openMessagingIntegration": "Salesforce Messaging 1"}]})
+    (pair,) = settings.queues
+    assert (pair.media, pair.service_channel, pair.open_messaging_integration) == \
+        ("messaging", "sfdc_livemessage", "Salesforce Messaging 1")
+    assert pair.messaging and settings.all_media == ("messaging",)
+    assert settings.service_channel_for("messaging") == "sfdc_livemessage"
+
+
+def test_file_with_both_media_pairs_each_queue_with_its_own():
+    settings = parse_sync_settings({"media": ["chat", "messaging"], "presence": {}, "queues": [
+        {"salesforce": "Chat_Queue_1", "genesys": "Chat Queue 1", "media": "chat", "serviceChannel": "sfdc_livechat"},
+        {"salesforce": "Messaging_Queue_1", "genesys": "Messaging Queue 1", "media": "messaging",
+         "serviceChannel": "sfdc_livemessage", "openMessagingIntegration": "Salesforce Messaging 1"},
+        {"salesforce": "Messaging_Queue_2", "genesys": "Messaging Queue 2", "media": "messaging",
+         "openMessagingIntegration": "Salesforce Messaging 2"}]})
+    assert settings.all_media == ("chat", "messaging")
+    assert [(p.salesforce, p.media, p.service_channel) for p in settings.queues] == [
+        ("Chat_Queue_1", "chat", "sfdc_livechat"), ("Messaging_Queue_1", "messaging", "sfdc_livemessage"),
+        ("Messaging_Queue_2", "messaging", "sfdc_livemessage")]  # the medium's own channel when none is named
+    assert settings.pair_for("Messaging_Queue_2").open_messaging_integration == "Salesforce Messaging 2"
+    assert settings.service_channels == ("sfdc_livechat", "sfdc_livemessage")
+    assert settings.service_channel_for("chat") == "sfdc_livechat"
+    assert settings.service_channel_for("messaging") == "sfdc_livemessage"
+
+
+MQ = {"salesforce": "Messaging_Queue_1", "genesys": "Messaging Queue 1"}
+
+
 @pytest.mark.parametrize("data, message", [
-    ({"media": "messaging", "queues": [{"salesforce": "a", "genesys": "b"}]}, "media 'messaging'"),
+    ({"media": "voice", "queues": [{"salesforce": "a", "genesys": "b"}]}, "media 'voice' is not supported"),
+    ({"media": ["chat", "email"], "queues": [{"salesforce": "a", "genesys": "b"}]}, "media 'email'"),
+    ({"media": [], "queues": [{"salesforce": "a", "genesys": "b"}]}, "media must be a medium or a list"),
+    ({"media": "messaging", "queues": [MQ]}, "queues\\[0\\]: a messaging queue needs \"openMessagingIntegration\""),
+    ({"media": ["chat", "messaging"], "queues": [dict(MQ, media="messaging", openMessagingIntegration=" ")]},
+     "needs \"openMessagingIntegration\""),
+    ({"media": ["chat", "messaging"], "queues": [MQ]}, "queues\\[0\\] must name its media"),
+    ({"media": "chat", "queues": [dict(MQ, media="messaging", openMessagingIntegration="x")]},
+     "media 'messaging' is not among the file's media"),
+    ({"media": "chat", "queues": [dict(MQ, media="sms")]}, "queues\\[0\\]: media 'sms' is not supported"),
+    ({"media": "chat", "queues": [dict(MQ, openMessagingIntegration="x")]}, "belongs to messaging queues only"),
+    ({"queues": [MQ, MQ]}, "paired more than once"),
     ({"queues": []}, "queues must list"),
     ({"presence": {"ON_QUEUE": 3}, "queues": [{"salesforce": "a", "genesys": "b"}]}, "presence\\['ON_QUEUE'\\]"),
     ([], "JSON object"),
