@@ -324,12 +324,12 @@ def fakes_ready() -> bool:
 
 
 def messaging_fakes_ready() -> bool:
-    """Both fakes serve messaging: the Genesys fake's inbound open message and the Salesforce fake's customer
-    messaging control route are in their sources."""
+    """Both fakes serve messaging: the Genesys fake's inbound open messages and the Salesforce fake's customer
+    messaging control routes are in their sources."""
     def serves(package: str, route: str) -> bool:
         return any(route in path.read_text(encoding="utf-8", errors="replace")
                    for path in (REPO / "fakes" / package).rglob("*.py"))
-    return fakes_ready() and serves("genesys", "/inbound/open/message") and serves("salesforce", "/messaging/")
+    return fakes_ready() and serves("genesys", "/inbound/open") and serves("salesforce", "def open_messaging")
 
 
 @contextmanager

@@ -339,3 +339,14 @@ def test_queue_of_the_integration_is_where_the_double_raised_it(h):
     _, cid, _ = routed_session(h)
     acd = [p for p in h.genesys.conversations[cid]["participants"] if p["purpose"] == "acd"]
     assert acd[0]["queue"]["id"] == MQUEUE1
+
+
+def test_directory_names_what_messaging_settings_lack():
+    from connector_doubles import directory
+
+    d = directory()
+    assert d.missing() == ["Open Messaging integration 'Salesforce Messaging 2'"]  # found only on first use
+    assert d.service_channel_id("messaging") == MESSAGE_CHANNEL and d.service_channel_id() != MESSAGE_CHANNEL
+    assert d.genesys_queue_ids("messaging") == [MQUEUE1, MQUEUE2]
+    del d.channels["sfdc_livemessage"]
+    assert "service channel 'sfdc_livemessage'" in d.missing()

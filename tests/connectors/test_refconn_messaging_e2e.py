@@ -28,14 +28,31 @@ MESSAGES = "messages"
 
 @pytest.fixture(scope="module")
 def shared_world(tmp_path_factory):
-    with running_world(tmp_path_factory.mktemp("refconn-msg-e2e"), settings=sync_settings_both_media) as world:
+    with running_world(tmp_path_factory.mktemp("refconn-msg-e2e"), agents=14, queues=10,
+                       settings=sync_settings_both_media) as world:
         yield world
 
 
 @pytest.fixture
 def world(shared_world):
     yield shared_world
+    for url in (shared_world.g_url, shared_world.s_url):
+        requests.delete(f"{url}/_fake/faults", verify=shared_world.ca)
     shared_world.release()
+
+
+def fault(world, platform: str, **rule) -> None:
+    url = world.g_url if platform == "genesys" else world.s_url
+    r = requests.post(f"{url}/_fake/faults", json=rule, verify=world.ca)
+    assert r.status_code == 201, r.text
+
+
+def inbound_messages(world, since: int) -> list[int]:
+    """Statuses of the inbound open messages sent since the journal entry `since`."""
+    entries = requests.get(f"{world.g_url}/_fake/journal", params={"kind": "request", "since": since},
+                           verify=world.ca or True).json()["entries"]
+    return [e["data"]["status"] for e in entries if e["source"] == "genesys" and e["data"]["method"] == "POST"
+            and "/inbound/open/message" in e["data"]["path"]]
 
 
 def alerted(world, agent, work_item: str, since: int) -> dict:
@@ -136,6 +153,47 @@ def test_customer_leaves_then_comes_back(world):
     works = world.feed.all(sf_change("AgentWork", "CREATE", WorkItemId=second), since=mark)
     assert [w["data"]["record"]["UserId"] for w in works] == [dave.salesforce_user_id]
     assert work2
+
+
+def test_queue_transfer_in_salesforce_routes_the_session_again(world):  # XFER-3
+    first, second = world.agent(), world.agent()
+    queue, target = world.messaging_queue(), world.messaging_queue()
+    world.on_queue(first)
+    work_item, alert, _ = open_and_pick_up(world, first, queue)
+    world.on_queue(second)
+    mark = world.feed.mark()
+    first.console("transferChat", workItemId=work_item, toQueue=target)
+    alert2 = alerted(world, second, work_item, mark)
+    assert alert2["conversationId"] == alert["conversationId"]
+    pick_up(world, second, work_item, alert2)
+    assert not world.feed.all(sf_change("AgentWork", "UPDATE", Status="Closed", UserId=first.salesforce_user_id),
+                              since=mark)
+
+
+def test_duplicated_events_send_one_message_and_make_one_work(world):  # RES-6
+    agent, queue = world.agent(), world.messaging_queue()
+    world.on_queue(agent)
+    fault(world, "salesforce", action="duplicate_event", path="/data/*")
+    fault(world, "genesys", action="duplicate_event", path="v2.users.*")
+    mark = world.feed.mark()
+    work_item, alert, _ = open_and_pick_up(world, agent, queue)
+    agent.participant(alert["conversationId"], alert["participantId"], {"state": "disconnected"}, media=MESSAGES)
+    world.feed.wait("the work Closed", sf_change("AgentWork", "UPDATE", Status="Closed", WorkItemId=work_item),
+                    since=mark)
+    assert len(world.feed.all(sf_change("AgentWork", "CREATE", WorkItemId=work_item), since=mark)) == 1
+    assert inbound_messages(world, mark) == [200]
+
+
+def test_restart_mid_session_loses_nothing(world):  # RES-5
+    agent, queue = world.agent(), world.messaging_queue()
+    world.on_queue(agent)
+    work_item, alert, _ = open_and_pick_up(world, agent, queue)
+    world.connector.stop()
+    mark = world.feed.mark()
+    agent.participant(alert["conversationId"], alert["participantId"], {"state": "disconnected"}, media=MESSAGES)
+    world.restart_connector()
+    world.feed.wait("the work Closed after the restart",
+                    sf_change("AgentWork", "UPDATE", Status="Closed", WorkItemId=work_item), since=mark)
 
 
 def test_connector_made_no_request_a_platform_refused(world):
