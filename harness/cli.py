@@ -16,7 +16,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     if not names:
         print("omni-harness: no fake is available in this installation", file=sys.stderr)
         return 2
-    world = World(seed=args.seed, agents=args.agents)
+    world = World(seed=args.seed, agents=args.agents,
+                  media=("chat", "messaging") if args.media == "both" else (args.media,))
     ports = {"genesys": args.genesys_port, "salesforce": args.salesforce_port}
     try:
         stack = start_stack(world, host=args.host, ports=ports, tls=args.tls, names=names, workdir=args.workdir)
@@ -95,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--tls", action="store_true", help="serve https from a generated CA (SSL_CERT_FILE names it)")
     serve.add_argument("--seed", type=int, default=0, help="seed for names and ids (default 0)")
     serve.add_argument("--agents", type=int, default=8, help="number of seeded agents (default 8)")
+    serve.add_argument("--media", choices=["chat", "messaging", "both"], default="both",
+                       help="the media the fakes serve (default both): with messaging alone the chat endpoints "
+                            "answer 404 as today's Genesys API does, and the sync settings name messaging only")
     serve.add_argument("--env-file", help="also write the connector environment to this file as KEY=VALUE lines")
     serve.add_argument("--workdir", help="folder for generated files (CA, sync settings); default a temp folder")
     serve.set_defaults(func=_cmd_serve)

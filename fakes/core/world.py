@@ -97,7 +97,11 @@ class Fake(ABC):
 class World:
     """Shared by the fakes running in one process; reseeding it rebuilds every fake."""
 
-    def __init__(self, seed: int = 0, agents: int | None = None, queues: int = 0) -> None:
+    def __init__(self, seed: int = 0, agents: int | None = None, queues: int = 0,
+                 media: tuple[str, ...] = ("chat", "messaging")) -> None:
+        # The media the fakes serve (`serve --media`): with chat off, the chat endpoints answer as today's API does;
+        # the sync settings file names these media.
+        self.media = tuple(media)
         self.clock = VirtualClock()
         self.journal = Journal(self.clock)
         self.plan = SeedPlan(seed=seed, agents=agents or DEFAULT_AGENTS, queues=queues)

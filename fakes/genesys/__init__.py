@@ -20,6 +20,6 @@ __all__ = ["GenesysFake", "build"]
 
 def build(world: World, config: GenesysConfig | None = None) -> GenesysFake:
     """The Genesys fake of `world`, seeded from `world.plan`."""
-    fake = GenesysFake(world, NotificationBackend, config)
+    fake = GenesysFake(world, NotificationBackend, config or GenesysConfig(media=world.media))
     fake.attach(api=create_app(fake), streaming=create_socket_app(fake))
     return fake

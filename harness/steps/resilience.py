@@ -7,10 +7,15 @@ from __future__ import annotations
 from pytest_bdd import given, parsers, then, when
 
 from harness import checks
+from harness.media import Medium
 from harness.scenario import InjectedFault, ScenarioContext, needed
 from harness.waits import check_now, expect, wait_until
 
 from .common import settle
+
+# The call that raises the Genesys interaction for a routing request, per medium (DESIGN §4.3, §4.7).
+INTERACTION_CREATE = {Medium.CHAT: "/api/v2/conversations/chats",
+                      Medium.MESSAGING: "/api/v2/conversations/messages/*/inbound/open/message"}
 
 
 def _fired(ctx: ScenarioContext, control, rule_id: str) -> int:
@@ -22,7 +27,7 @@ def _fired(ctx: ScenarioContext, control, rule_id: str) -> int:
                   r"(?P<seconds>\d+)"))
 def given_rate_limited(ctx: ScenarioContext, seconds: str) -> None:
     rule = ctx.add_fault(ctx.platforms.genesys_control, {
-        "method": "POST", "path": "/api/v2/conversations/chats", "status": 429, "count": 1,
+        "method": "POST", "path": INTERACTION_CREATE[ctx.medium], "status": 429, "count": 1,
         "headers": {"Retry-After": seconds},
         "body": {"message": "Rate limit exceeded the maximum [300] requests within [60] seconds",
                  "code": "too.many.requests", "status": 429}})
@@ -33,7 +38,7 @@ def given_rate_limited(ctx: ScenarioContext, seconds: str) -> None:
 def then_retried(ctx: ScenarioContext) -> None:
     fault = needed(ctx.state.rate_limit, "429 rule installed")
     expect(_fired(ctx, fault.control, fault.rule_id) > 0,
-           "the 429 to have been answered to the connector's POST /api/v2/conversations/chats, then retried",
+           f"the 429 to have been answered to the connector's POST {INTERACTION_CREATE[ctx.medium]}, then retried",
            "the 429 was never answered: the connector did not create the interaction through that call",
            requirement="RES-1")
 

@@ -75,7 +75,7 @@ def when_chats_for_everyone(ctx: ScenarioContext) -> None:
         for _ in range(count):
             number += 1
             label = f"chat {number}"
-            customer = Customer(ctx.platforms.salesforce_control, f"Customer {number}")
+            customer = Customer(ctx.platforms.salesforce_control, f"Customer {number}", ctx.medium)
             ctx.chats[label] = customer.start_chat(label, pairs[queue_id].salesforce_developer_name)
 
 

@@ -119,6 +119,6 @@ class SalesforceFake(SalesforceOrg):
             folder = Path(self.workdir) if self.workdir else Path(tempfile.mkdtemp(prefix="omni-harness-sf-"))
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / "omni-sync-settings.json"
-            path.write_text(json.dumps(sync_settings(self.world.plan), indent=2) + "\n")
+            path.write_text(json.dumps(sync_settings(self.world.plan, self.world.media), indent=2) + "\n")
             self._sync_settings_path = path
         return self._sync_settings_path

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from fakes.core.seed import Person, SeedPlan
+from fakes.core.seed import sync_settings as core_sync_settings
 
 from .org import SalesforceOrg
 from .store import Transaction
@@ -83,28 +84,11 @@ def _agent(tx: Transaction, person: Person) -> None:
         "CommunityNickname": person.email.split("@")[0], "FederationIdentifier": person.email, **_USER_DEFAULTS})
 
 
-# -- the Omni-Channel sync settings a connector reads (DESIGN §4.3): media, channel, presence mapping, queue pairs --
-
-PRESENCE_MAPPING: dict[str, str | None] = {
-    "ON_QUEUE": "Online", "AWAY": "Away", "BREAK": "Away", "MEAL": "Away", "TRAINING": "Away", "MEETING": "Away",
-    "AVAILABLE": None, "BUSY": None, "OFFLINE": None, "IDLE": None,
-}
+# -- the Omni-Channel sync settings a connector reads (DESIGN §4.3, §4.7): one builder, in fakes.core.seed ----------
 
 
-def sync_settings(plan: SeedPlan, media: str = "chat") -> dict[str, Any]:
-    """The settings file of one medium ("chat", "messaging") or of both ("both": a list of media, no top-level
-    service channel); every queue entry names its medium and service channel."""
-    channels = {"chat": CHAT_CHANNEL, "messaging": MESSAGING_CHANNEL}
-    queues: list[dict[str, Any]] = []
-    if media in ("chat", "both"):
-        queues += [{"salesforce": q.salesforce_developer_name, "genesys": q.genesys_name, "media": "chat",
-                    "serviceChannel": CHAT_CHANNEL} for q in plan.queue_pairs]
-    if media in ("messaging", "both"):
-        queues += [{"salesforce": q.salesforce_developer_name, "genesys": q.genesys_name, "media": "messaging",
-                    "serviceChannel": MESSAGING_CHANNEL, "openMessagingIntegration": q.open_messaging_integration}
-                   for q in plan.messaging_queue_pairs]
-    if media == "both":
-        return {"media": ["chat", "messaging"], "presence": dict(PRESENCE_MAPPING), "queues": queues}
-    if media not in channels:
-        raise ValueError(f"unknown medium {media!r}")
-    return {"media": media, "serviceChannel": channels[media], "presence": dict(PRESENCE_MAPPING), "queues": queues}
+def sync_settings(plan: SeedPlan, media: tuple[str, ...] | list[str] | str = ("chat",)) -> dict[str, Any]:
+    """The settings file of one medium ("chat", "messaging") or of several (`("chat", "messaging")`, or "both"): a
+    list of media and no top-level service channel; every queue entry names its medium and service channel."""
+    chosen = ("chat", "messaging") if media == "both" else media
+    return core_sync_settings(plan.to_json(), chosen)
