@@ -1,4 +1,5 @@
-"""Genesys Cloud Platform API v2 fake: OAuth, users and presence, routing, conversations with ACD, notifications.
+"""Genesys Cloud Platform API v2 fake: OAuth, users and presence, routing, conversations with ACD (chat and
+message media), Open Messaging (integrations, inbound messages, the signed outbound webhook), notifications.
 
 `build(world)` is the composition root: it builds the org (`model/`, with its notification service), then the
 apps that serve it (`app.create_app` for the Platform API, `notifications.socket_app` for the sockets).

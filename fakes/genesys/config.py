@@ -9,6 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 DEFAULT_TOKEN_SECONDS = 86399  # inferred: about 24 h, the default token lifetime of an OAuth client
+MEDIA_CHAT = "chat"
+MEDIA_MESSAGING = "messaging"
+MEDIA_BOTH = (MEDIA_CHAT, MEDIA_MESSAGING)
+
+
+def parse_media(value: str) -> tuple[str, ...]:
+    """`serve --media chat|messaging|both` -> `GenesysConfig.media`."""
+    if value == "both":
+        return MEDIA_BOTH
+    if value in MEDIA_BOTH:
+        return (value,)
+    raise ValueError(f"media must be chat, messaging or both, not {value!r}")
 
 
 @dataclass(frozen=True)
@@ -43,6 +55,25 @@ class GenesysConfig:
     # inferred: the code Genesys records when the ACW timer runs out (id and name)
     acw_timeout_code_id: str = "7fb334b0-0e9e-11e4-9191-0800200c9a66"
     acw_timeout_code_name: str = "ININ-WRAP-UP-TIMEOUT"
+    # The media this org serves: "chat" (ACD web chat v2, `/api/v2/conversations/chats`) and "messaging" (Open
+    # Messaging). Without "chat" every chat route answers 404 not.found, as the current API does for a removed
+    # resource; Open Messaging is always served (it is the current API).
+    media: tuple[str, ...] = MEDIA_BOTH
+    # Open Messaging: messages from the same customer join the conversation while it was disconnected for less
+    # than this long (the platform's default, help.mypurecloud.com ?p=150713)
+    messaging_window_seconds: float = 72 * 3600.0
+    # Outbound webhook: 10 s timeout, retried on timeout/429/5xx up to 5 times, 5 s apart (developer guide)
+    webhook_timeout_seconds: float = 10.0
+    webhook_retries: int = 5
+    webhook_retry_seconds: float = 5.0
+    # inferred: how long an asynchronous integration create takes (0: the next read already sees Completed)
+    integration_create_seconds: float = 0.0
+    # inferred: a new conversation on an integration with no inbound message flow (no queue) is refused
+    open_message_no_flow_error: ErrorSpec = field(default_factory=lambda: ErrorSpec(
+        400, "bad.request", "The integration has no inbound message flow to route the conversation."))
+    # inferred: inbound messages to an integration whose create has not completed are refused
+    integration_not_ready_error: ErrorSpec = field(default_factory=lambda: ErrorSpec(
+        400, "bad.request", "The integration is not ready: its createStatus is not Completed."))
 
 
 @dataclass

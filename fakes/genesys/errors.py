@@ -136,6 +136,13 @@ def invalid_body(error: ValidationError) -> GenesysError:
         # inferred: the platform's validation message for a missing field
         return bad_request(f"{_field(error, missing)} may not be null",
                            details=[{"errorCode": "field.required", "fieldName": _field(error, missing)}])
+    if error.validator in ("minLength", "maxLength") and schema.get("x-invalid-value"):
+        # inferred: a length the platform documents ("must be longer than 15 characters", "2000 characters")
+        # is refused as an invalid value; the value itself is not echoed (it may be a secret)
+        limit = error.validator_value
+        rule = f"longer than {limit - 1}" if error.validator == "minLength" else f"at most {limit}"
+        return GenesysError(400, "invalid.value", f"The value of field [{_field(error)}] must be {rule} characters.",
+                            details=[{"errorCode": "field.invalid", "fieldName": _field(error)}])
     if error.validator == "type":
         wanted = error.validator_value
         wanted = " or ".join(wanted) if isinstance(wanted, list) else JSON_TYPES.get(wanted, wanted)
@@ -301,6 +308,33 @@ def transfer_address_invalid() -> GenesysError:
 
 def transfer_destination_required() -> GenesysError:
     return bad_request("A transfer needs a destination: userId, queueId or address.")
+
+
+# -- Open Messaging ----------------------------------------------------------------------------------
+def integration_not_found() -> GenesysError:
+    # inferred: an unknown integration id is the generic not.found
+    return not_found()
+
+
+def message_not_found() -> GenesysError:
+    # inferred: an unknown message id is the generic not.found
+    return not_found()
+
+
+ANY_OF_TEXT_OR_CONTENT = ("should have required property 'content', should have required property '.text', "
+                          "should match some schema in anyOf")
+
+
+def message_text_or_content_required() -> GenesysError:
+    """An inbound message with neither text nor content (the message a user reported, 2025-06; status inferred)."""
+    return bad_request(ANY_OF_TEXT_OR_CONTENT,
+                       details=[{"errorCode": "field.required", "fieldName": "text"},
+                                {"errorCode": "field.required", "fieldName": "content"}])
+
+
+def chat_removed() -> GenesysError:
+    """A chat route of an org serving messaging only: what the current API answers for a path it no longer has."""
+    return for_status(404)
 
 
 # -- notifications -----------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ class SalesforceConfig:
     # Presence status developer names linked to channels (ServiceChannelStatus rows); the USP rows of a status
     # with no channel carry IsAway = true (inferred).
     status_channels: dict[str, list[str]] = field(
-        default_factory=lambda: {"Online": ["sfdc_livechat"], "Busy": [], "Away": []})
+        default_factory=lambda: {"Online": ["sfdc_livechat", "sfdc_livemessage"], "Busy": [], "Away": []})
     # REST query batches (2,000 by default; `Sforce-Query-Options: batchSize=N` asks for 200..2,000).
     query_batch_size: int = 2000
     query_batch_min: int = 200
@@ -63,7 +63,7 @@ class StreamingConfig:
     cdc_retention_seconds: float = 72 * 3600.0
     pushtopic_retention_seconds: float = 24 * 3600.0
     cdc_entities: tuple[str, ...] = ("PendingServiceRouting", "AgentWork", "UserServicePresence",
-                                     "LiveChatTranscript")
+                                     "LiveChatTranscript", "MessagingSession", "MessagingEndUser")
     # The external-routing custom channel (reference §5); the guide's CometD path spells it `_chn`, so both
     # spellings are served.
     external_routing_channels: tuple[str, ...] = ("/data/ExternalRoutingChannel__chn",

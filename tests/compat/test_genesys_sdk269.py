@@ -2,8 +2,8 @@
 status, queues and notification channels against the Genesys fake.
 
 SDK 263 (pinned for the chat endpoints) and 269 cannot share one environment, so the test installs 269 once with
-`pip install --target` into the pytest cache and runs the check below in a subprocess with that PYTHONPATH. This file
-is also that subprocess's script (`python test_genesys_sdk269.py URL CLIENT_ID SECRET`).
+`pip install --target` into the pytest cache (`genesys_sdk.py`) and runs the check below in a subprocess with that
+PYTHONPATH. This file is also that subprocess's script (`python test_genesys_sdk269.py URL CLIENT_ID SECRET`).
 """
 
 from __future__ import annotations
@@ -12,10 +12,9 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
-from pathlib import Path
 
-SDK_VERSION = "269.0.0"
+from genesys_sdk import SDK_VERSION, sdk_folder
+
 ON_QUEUE = "e08eaf1b-ee47-4fa9-a231-1200e284798f"
 AVAILABLE = "6a3af858-942f-489d-9700-5f9bcdcdae9b"
 
@@ -75,32 +74,12 @@ def _check(url: str, client_id: str, secret: str) -> dict:
 
 
 # -- the test ---------------------------------------------------------------------------------------
-def _install_sdk(cache_dir: Path) -> Path:
-    """SDK 269 in a folder of its own, installed once per pytest cache; a failed install fails the test."""
-    target = cache_dir / f"PureCloudPlatformClientV2-{SDK_VERSION}"
-    marker = target / ".installed"
-    if marker.exists():
-        return target
-    proc = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps",
-         "--target", str(target), "--upgrade", f"PureCloudPlatformClientV2=={SDK_VERSION}"],
-        capture_output=True, text=True, timeout=300)
-    if proc.returncode != 0:
-        raise AssertionError(
-            f"could not install PureCloudPlatformClientV2=={SDK_VERSION} into {target} (network access to the "
-            f"package index is needed once):\n{proc.stdout}\n{proc.stderr}")
-    marker.write_text(SDK_VERSION)
-    return target
-
-
 def test_sdk269_presence_routing_queues_and_channels(request, tmp_path_factory):
     from fakes.core import World
     from fakes.genesys.routes.conformance import check_response
     from fakes.runner import start_stack
 
-    cache = getattr(request.config, "cache", None)  # absent under `-p no:cacheprovider`
-    cache_dir = Path(cache.mkdir("genesys-sdk")) if cache else Path(tempfile.gettempdir()) / "omni-harness-genesys-sdk"
-    target = _install_sdk(cache_dir)
+    target = sdk_folder(request)
     stack = start_stack(World(seed=5, agents=3), names=["genesys"], workdir=tmp_path_factory.mktemp("genesys-269"))
     try:
         creds = stack.world.plan.credentials
@@ -124,7 +103,8 @@ def test_sdk269_presence_routing_queues_and_channels(request, tmp_path_factory):
     assert out["expanded"] == [ON_QUEUE, "IDLE"]
     assert out["refusedPut"] == [400, "general.bad.request"]
     assert out["routingAfterAvailable"] == "OFF_QUEUE"
-    assert out["queues"] == ["Chat Queue 1", "Chat Queue 2", "Web Chat Queue"]
+    assert out["queues"] == ["Chat Queue 1", "Chat Queue 2", "Messaging Queue 1", "Messaging Queue 2",
+                             "Web Chat Queue", "Web Messaging Queue"]
     assert out["acw"] == "MANDATORY" and out["alertingTimeoutSeconds"] == 30 and out["members"] == 3
     assert "Resolved" in out["wrapupCodes"]
     assert out["channel"]["connectUri"].startswith("ws://") and out["channel"]["connectUri"].endswith(out["channel"]["id"])

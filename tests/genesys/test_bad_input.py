@@ -21,6 +21,7 @@ NOT_FOUND_CODES = {
     "user_id": {"not.found"}, "queue_id": {"resource.not.found"}, "code_id": {"resource.not.found"},
     "definition_id": {"not.found"}, "cid": {"conversation.error.conversation.not.found"},
     "pid": {"conversation.error.participant.not.found"}, "comm_id": {"conversation.error.communication.not.found"},
+    "integration_id": {"not.found"}, "message_id": {"not.found"},
 }
 # A body each request schema accepts, so an unknown id is the only thing wrong.
 VALID_BODIES: dict[str, Any] = {
@@ -39,6 +40,17 @@ VALID_BODIES: dict[str, Any] = {
     "transfer-to-agent-request": {"userId": MISSING},
     "transfer-to-queue-request": {"queueId": MISSING},
     "transfer-to-address-request": {"address": MISSING},
+    "open-integration-request": {"name": "n", "outboundNotificationWebhookUrl": "http://127.0.0.1:9/hook",
+                                 "outboundNotificationWebhookSignatureSecretToken": "0123456789abcdef"},
+    "open-integration-update-request": {"name": "n"},
+    "open-inbound-message-request": {"channel": {"from": {"id": "c", "idType": "Opaque"},
+                                                 "time": "2026-01-01T00:00:00.000Z"}, "text": "hi"},
+    "open-inbound-event-request": {"channel": {"from": {"id": "c", "idType": "Opaque"},
+                                               "time": "2026-01-01T00:00:00.000Z"}, "events": [{"eventType": "Typing"}]},
+    "open-inbound-receipt-request": {"id": "m", "channel": {"to": {"id": "c"}, "time": "2026-01-01T00:00:00.000Z"},
+                                     "status": "Delivered"},
+    "additional-message": {"textBody": "hello"},
+    "message-typing-event-request": {"typing": {"type": "On"}},
 }
 # The notification routes have ids of their own (channels) and their bad input is walked in test_notifications_rest.
 SPECS = sorted((s for s in all_specs() if s.rule != "/oauth/token" and not s.rule.startswith("/api/v2/notifications")),
@@ -52,7 +64,8 @@ def _ids(spec: RouteSpec) -> str:
 @pytest.fixture(scope="module")
 def walk(module_fake) -> Iterator[tuple[Org, dict[str, str]]]:
     """One org for the whole walk (no bad request changes anything): an agent holding a connected chat and a
-    connected message conversation, so every path parameter has a real id."""
+    connected message conversation with a message sent, and a seeded Open Messaging integration, so every path
+    parameter has a real id."""
     module_fake.world.reset()
     client = module_fake.app.test_client()
     client.checked = []
@@ -74,7 +87,11 @@ def walk(module_fake) -> Iterator[tuple[Org, dict[str, str]]]:
     org.patch(f"/api/v2/conversations/messages/{mid}/participants/{mpid}", {"state": "connected"})
     generic = org.get(f"/api/v2/conversations/{mid}").json
     mcomm = next(p for p in generic["participants"] if p["id"] == mpid)["messages"][0]["id"]
-    ids |= {"m:cid": mid, "m:pid": mpid, "m:comm_id": mcomm}
+    sent = org.post(f"/api/v2/conversations/messages/{mid}/communications/{mcomm}/messages", {"textBody": "hi"})
+    assert sent.status_code == 200, sent.json
+    integration = org.get("/api/v2/conversations/messaging/integrations/open").json["entities"][0]["id"]
+    ids |= {"m:cid": mid, "m:pid": mpid, "m:comm_id": mcomm, "message_id": sent.json["id"],
+            "integration_id": integration}
     yield org, ids
     for entry in module_fake.journal.since(0, kinds=["event"], source="genesys"):
         check_event(entry.type, entry.data)

@@ -117,7 +117,8 @@ class SfOrg:
 
     def insert_work(self, user_id: str, chat: dict[str, str], **extra: Any):
         body = {"ServiceChannelId": self.channel_id(), "WorkItemId": chat["workItemId"], "UserId": user_id,
-                "PendingServiceRoutingId": chat["pendingServiceRoutingId"], **extra}
+                "PendingServiceRoutingId": chat["pendingServiceRoutingId"]}
+        body.update(extra)
         return self.post(f"{V}/sobjects/AgentWork/", body)
 
     def work(self, user_id: str, chat: dict[str, str]) -> str:
@@ -131,6 +132,29 @@ class SfOrg:
         work_id = self.work(user_id, chat)
         assert self.ok(user_id, "acceptAgentWork", {"workId": work_id}) is True
         return chat, work_id
+
+    def customer_messaging(self, queue: str = "Messaging_Queue_1", text: str | None = "Hello",
+                           name: str = "Pat Customer") -> dict[str, str]:
+        """An Enhanced Chat customer writes in `queue`: the session (Waiting), its request and the end user."""
+        body: dict[str, Any] = {"queue": queue, "customerName": name}
+        if text is not None:
+            body["text"] = text
+        r = self.client.post("/_fake/customers/messaging", json=body)
+        assert r.status_code == 201, r.json
+        return r.json
+
+    def messaging_work(self, user_id: str, session: dict[str, str]) -> str:
+        """The partner's AgentWork insert for a messaging session (sfdc_livemessage)."""
+        r = self.insert_work(user_id, session, ServiceChannelId=self.channel_id("sfdc_livemessage"))
+        assert r.status_code == 201, r.json
+        return r.json["id"]
+
+    def accepted_messaging(self, user_id: str, queue: str = "Messaging_Queue_1") -> tuple[dict[str, str], str]:
+        """A messaging session in `queue` routed to and accepted by `user_id` (who must be online)."""
+        session = self.customer_messaging(queue)
+        work_id = self.messaging_work(user_id, session)
+        assert self.ok(user_id, "acceptAgentWork", {"workId": work_id}) is True
+        return session, work_id
 
     # -- the journal ---------------------------------------------------------------------------------
     def mark(self) -> int:

@@ -132,3 +132,69 @@ def test_bad_query_all_locator_and_versions_list_bad_method(org):
     assert r.status_code == 400 and r.json[0]["errorCode"] == "INVALID_QUERY_LOCATOR"
     r = org.client.post("/services/data/")
     assert r.status_code == 405 and r.json[0]["errorCode"] == "METHOD_NOT_ALLOWED"
+
+
+# -- the customers' control routes (Enhanced Chat): `{"error", "message"}`, never a 500 ------------------------
+
+MSG = "/_fake/customers/messaging"
+UNKNOWN_SESSION = "0Mw5i00000009ZZ"
+CONTROL_CASES = [
+    # (name, method, path, body (dict/list -> JSON, str -> raw), status)
+    ("open malformed JSON", "POST", MSG, "{x", 400),
+    ("open array body", "POST", MSG, ["Messaging_Queue_1"], 400),
+    ("open no queue", "POST", MSG, {}, 400),
+    ("open empty queue", "POST", MSG, {"queue": ""}, 400),
+    ("open queue not a string", "POST", MSG, {"queue": 5}, 400),
+    ("open unknown queue", "POST", MSG, {"queue": "No_Such_Queue"}, 404),
+    ("open empty text", "POST", MSG, {"queue": "Messaging_Queue_1", "text": ""}, 400),
+    ("open name not a string", "POST", MSG, {"queue": "Messaging_Queue_1", "customerName": 3}, 400),
+    ("get malformed id", "GET", f"{MSG}/nope", None, 404),
+    ("get unknown session", "GET", f"{MSG}/{UNKNOWN_SESSION}", None, 404),
+    ("get a chat as a session", "GET", f"{MSG}/{{chat}}", None, 404),
+    ("message malformed JSON", "POST", f"{MSG}/{{session}}/messages", "{", 400),
+    ("message no text", "POST", f"{MSG}/{{session}}/messages", {}, 400),
+    ("message text not a string", "POST", f"{MSG}/{{session}}/messages", {"text": ["hi"]}, 400),
+    ("message unknown session", "POST", f"{MSG}/{UNKNOWN_SESSION}/messages", {"text": "x"}, 404),
+    ("message to an ended session", "POST", f"{MSG}/{{ended}}/messages", {"text": "x"}, 409),
+    ("leave malformed JSON", "POST", f"{MSG}/{{session}}/leave", "[", 400),
+    ("leave unknown session", "POST", f"{MSG}/0055i0000000001AAA/leave", None, 404),
+    ("leave an ended session", "POST", f"{MSG}/{{ended}}/leave", None, 409),
+    ("return malformed JSON", "POST", f"{MSG}/{{ended}}/return", "{", 400),
+    ("return text not a string", "POST", f"{MSG}/{{ended}}/return", {"text": 1}, 400),
+    ("return unknown session", "POST", f"{MSG}/{UNKNOWN_SESSION}/return", {}, 404),
+    ("return while the session is open", "POST", f"{MSG}/{{session}}/return", {}, 409),
+    ("return a chat", "POST", f"{MSG}/{{chat}}/return", {}, 404),
+    ("method not allowed", "DELETE", f"{MSG}/{{session}}", None, 405),
+]
+
+
+@pytest.mark.parametrize("name, method, path, body, status", CONTROL_CASES, ids=[c[0] for c in CONTROL_CASES])
+def test_bad_customer_messaging_input_gets_the_control_error(org, name, method, path, body, status):
+    ended = org.customer_messaging(queue="Messaging_Queue_2")
+    assert org.client.post(f"{MSG}/{ended['workItemId']}/leave").status_code == 200
+    fill = {"session": org.customer_messaging()["workItemId"], "ended": ended["workItemId"],
+            "chat": org.customer_chat()["workItemId"]}
+    path = path.format(**fill)
+    kwargs: dict = {}
+    if isinstance(body, str):
+        kwargs.update(data=body, content_type="application/json")
+    elif body is not None:
+        kwargs["json"] = body
+    r = org.client.open(path, method=method, **kwargs)
+    assert r.status_code == status, r.json
+    if status != 405:
+        assert set(r.json) == {"error", "message"} and r.json["message"], r.json
+
+
+def test_the_control_walk_covered_every_messaging_route(org):
+    ours = {(rule.rule, method) for rule in org.client.application.url_map.iter_rules()
+            if rule.rule.startswith(MSG) for method in rule.methods - {"HEAD", "OPTIONS"}}
+    walked = set()
+    for _, method, path, _, status in CONTROL_CASES:
+        if status == 405:
+            continue
+        rule = path.replace("{session}", "<work_item_id>").replace("{ended}", "<work_item_id>").replace(
+            "{chat}", "<work_item_id>").replace(UNKNOWN_SESSION, "<work_item_id>").replace(
+            "0055i0000000001AAA", "<work_item_id>").replace("/nope", "/<work_item_id>")
+        walked.add((rule, method))
+    assert ours == walked

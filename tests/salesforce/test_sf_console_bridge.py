@@ -20,7 +20,9 @@ def test_set_presence_status_logs_in_and_answers_the_status_with_channels_json(o
     mark = org.mark()
     answer = org.ok(agent[:15], "setServicePresenceStatus", {"statusId": online[:15]})
     assert answer["statusId"] == online and answer["statusName"] == "Online" and answer["statusApiName"] == "Online"
-    assert json.loads(answer["channels"]) == [{"channelId": org.channel_id(), "developerName": "sfdc_livechat"}]
+    assert json.loads(answer["channels"]) == [
+        {"channelId": org.channel_id(), "developerName": "sfdc_livechat"},
+        {"channelId": org.channel_id("sfdc_livemessage"), "developerName": "sfdc_livemessage"}]
     assert [e.data for e in org.events(mark, "console.presence")] == [
         {"userId": agent, "statusId": online, "statusDeveloperName": "Online"}]
     assert org.ok(agent, "getServicePresenceStatusId") == {"statusId": online, "statusName": "Online",

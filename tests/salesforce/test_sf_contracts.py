@@ -56,7 +56,8 @@ def test_connector_environment_and_sync_settings(tmp_path):
         contracts.validate("salesforce", "sync-settings", settings)
         assert settings["media"] == "chat" and settings["serviceChannel"] == "sfdc_livechat"
         assert settings["presence"]["ON_QUEUE"] == "Online" and settings["presence"]["OFFLINE"] is None
-        assert settings["queues"] == [{"salesforce": q.salesforce_developer_name, "genesys": q.genesys_name}
+        assert settings["queues"] == [{"salesforce": q.salesforce_developer_name, "genesys": q.genesys_name,
+                                       "media": "chat", "serviceChannel": "sfdc_livechat"}
                                       for q in fake.world.plan.queue_pairs]
     finally:
         stack.stop()
@@ -69,3 +70,29 @@ def test_build_without_runner_still_writes_a_settings_file():
         assert Path(fake.connector_env()["OMNI_SYNC_SETTINGS"]).exists()
     finally:
         world.clock.close()
+
+
+def test_sync_settings_of_each_medium_and_of_both_fit_the_contract():
+    import pytest
+
+    from fakes.salesforce.model.seed import sync_settings
+
+    plan = World(seed=2, agents=2).plan
+    messaging = sync_settings(plan, "messaging")
+    contracts.validate("salesforce", "sync-settings", messaging)
+    assert messaging["serviceChannel"] == "sfdc_livemessage"
+    assert messaging["queues"][0] == {
+        "salesforce": "Messaging_Queue_1", "genesys": "Messaging Queue 1", "media": "messaging",
+        "serviceChannel": "sfdc_livemessage", "openMessagingIntegration": "Salesforce Messaging 1"}
+    both = sync_settings(plan, "both")
+    contracts.validate("salesforce", "sync-settings", both)
+    assert both["media"] == ["chat", "messaging"] and "serviceChannel" not in both
+    assert {q["media"] for q in both["queues"]} == {"chat", "messaging"}
+    # an older file (queue entries without a medium) still fits; a two-media file can't name one channel
+    contracts.validate("salesforce", "sync-settings", {**messaging, "queues": [{"salesforce": "A", "genesys": "B"}]})
+    for bad in ({**both, "serviceChannel": "sfdc_livechat"}, {k: v for k, v in messaging.items() if k != "serviceChannel"},
+                {**messaging, "media": "voice"}):
+        with pytest.raises(contracts.ValidationError):
+            contracts.validate("salesforce", "sync-settings", bad)
+    with pytest.raises(ValueError):
+        sync_settings(plan, "voice")

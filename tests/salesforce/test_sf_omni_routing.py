@@ -597,7 +597,11 @@ def test_seed_users_queues_channels_and_statuses(org):
     links = org.query("SELECT ServicePresenceStatus.DeveloperName, ServiceChannel.DeveloperName "
                       "FROM ServiceChannelStatus")
     assert [(x["ServicePresenceStatus"]["DeveloperName"], x["ServiceChannel"]["DeveloperName"]) for x in links] == [
-        ("Online", "sfdc_livechat")]
+        ("Online", "sfdc_livechat"), ("Online", "sfdc_livemessage")]
+    enhanced = org.query("SELECT DeveloperName, MessageType, PlatformType, RoutingType, IsActive FROM MessagingChannel")
+    assert [{k: v for k, v in c.items() if k != "attributes"} for c in enhanced] == [
+        {"DeveloperName": "Enhanced_Chat", "MessageType": "EmbeddedMessaging", "PlatformType": "Enhanced",
+         "RoutingType": "OmniQueue", "IsActive": True}]
     assert {s["DeveloperName"] for s in org.query("SELECT DeveloperName FROM ServicePresenceStatus")} == {
         "Online", "Busy", "Away"}
 

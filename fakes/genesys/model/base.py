@@ -32,5 +32,11 @@ class OrgRoot(Protocol):
     def emit_change(self, type: str, data: dict[str, Any]) -> None:
         """Append one state-change event under the current request's (or timer's) correlation id."""
 
+    def emit(self, type: str, data: dict[str, Any], correlation_id: str = "") -> None:
+        """Append one event under a given correlation id (work done off the request thread, e.g. a webhook)."""
+
+    def correlation_id(self) -> str:
+        """The current request's correlation id, or the one of the timer being fired."""
+
     def timer_context(self) -> AbstractContextManager[None]:
         """Run a timer's work under the lock with one correlation id for every change it causes."""

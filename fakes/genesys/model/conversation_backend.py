@@ -41,6 +41,7 @@ from .conversations import (
     Conversation,
     DisconnectType,
     Media,
+    OpenThread,
     Participant,
     Purpose,
     State,
@@ -51,8 +52,12 @@ from .presence import ON_QUEUE, RoutingStatus
 from .tokens import Principal
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from .base import OrgRoot
     from .users import UserBackend
+
+    AddMessage = Callable[[Conversation, Participant], None]  # records a message of the customer leg
 
 MAX_RECENT_TRANSFERS = 20
 # `GET /conversations?communicationType=`: the media of this org; any other type has no conversations here.
@@ -136,6 +141,9 @@ class ConversationBackend:
         media = MEDIA_BY_COMMUNICATION_TYPE.get(communication_type)
         return [] if media is None else self.list_conversations(principal, media)
 
+    def check_actor(self, principal: Principal, conv: Conversation, p: Participant | None) -> None:
+        self._check_actor(principal, conv, p)
+
     def _check_actor(self, principal: Principal, conv: Conversation, p: Participant | None) -> None:
         """A user token acts only on its own participant (inferred); the integration's token acts on any."""
         if principal.user_id is None or not self.root.config.user_token_own_participant_only:
@@ -186,6 +194,65 @@ class ConversationBackend:
             self._changed(conv, "created", conv.participants[0])
             self.route_conversation(conv)
             return conv
+
+    # -- Open Messaging ----------------------------------------------------------------------------
+    def create_open(self, thread: OpenThread, queue_id: str, attributes: dict[str, str], customer_name: str,
+                    add_message: AddMessage) -> Conversation:
+        """A new Open Messaging conversation: the customer (type open) with their first message, an ACD leg in the
+        flow's queue, offered."""
+        queue = self.root.org.queues[queue_id]
+        now = self._now()
+        ids = self.root.ids
+        conv = Conversation(id=ids.uuid(), media=Media.MESSAGE, queue_id=queue.id, start_time=now,
+                            order=len(self.by_id), open=thread)
+        conv.participants.append(Participant(
+            id=ids.uuid(), purpose=Purpose.CUSTOMER, comm_id=ids.uuid(), start_time=now, state=State.CONNECTED,
+            name=customer_name, queue_id=queue.id, connected_time=now, provider=MESSAGE_PROVIDER,
+            attributes=dict(attributes)))
+        conv.participants.append(self._new_acd(conv, queue, now))
+        self.by_id[conv.id] = conv
+        add_message(conv, conv.participants[0])
+        self._changed(conv, "created", conv.participants[0])
+        self.route_conversation(conv)
+        return conv
+
+    def rejoin_customer(self, conv: Conversation, attributes: dict[str, str], add_message: AddMessage) -> None:
+        """A message of the customer on their active conversation: new custom attributes are merged, and a customer
+        leg that was disconnected (the customer had left) is connected again (inferred)."""
+        customer = conv.customer
+        assert customer is not None
+        customer.attributes.update(attributes)
+        add_message(conv, customer)
+        if customer.state is not State.CONNECTED:
+            customer.state, customer.connected_time = State.CONNECTED, self._now()
+            customer.end_time, customer.disconnect_type = None, None
+            self._changed(conv, "participant.connected", customer)
+        else:
+            self._changed(conv, "message", customer)
+
+    def reroute_open(self, conv: Conversation, queue_id: str, attributes: dict[str, str],
+                     add_message: AddMessage) -> None:
+        """The customer wrote again within the window after the conversation ended: the SAME conversation is routed
+        again (a new ACD leg in the flow's queue, then a new agent leg), the customer's attributes updated."""
+        queue = self.root.org.queues[queue_id]
+        now = self._now()
+        customer = conv.customer
+        assert customer is not None
+        # inferred: the customer leg comes back connected rather than a second customer participant being added
+        customer.state, customer.connected_time, customer.end_time, customer.disconnect_type = (
+            State.CONNECTED, now, None, None)
+        customer.attributes.update(attributes)
+        conv.end_time = None
+        previous = conv.queue_id
+        conv.queue_id = queue.id
+        conv.participants.append(self._new_acd(conv, queue, now))
+        add_message(conv, customer)
+        self._changed(conv, "rerouted", customer, previous if previous != queue.id else None)
+        self.route_conversation(conv)
+
+    def message_added(self, conv: Conversation, p: Participant | None) -> None:
+        """A message joined the conversation (or one's status changed): every subscriber sees the new `messages`."""
+        self._changed(conv, "message", p)
 
     def _new_acd(self, conv: Conversation, queue: Queue, now: float) -> Participant:
         ids = self.root.ids
@@ -259,12 +326,12 @@ class ConversationBackend:
             provider=conv.customer.provider if conv.customer else None, attributes=dict(attributes),
             wrapup_required=prompt.required, wrapup_prompt=prompt.participant_value,
             wrapup_timeout_ms=(queue.acw_timeout_ms or DEFAULT_ACW_TIMEOUT_MS) if prompt.timed else None,
-            alerting_timeout_ms=queue.alerting_timeout_seconds * 1000, consult_from=offered_by)
+            alerting_timeout_ms=queue.alerting_timeout_for(conv.media.value) * 1000, consult_from=offered_by)
         conv.participants.append(p)
         self.user_conversations.setdefault(user.id, set()).add(conv.id)
         generation = self.root.generation
         self._timers[(p.id, "alert")] = self.root.clock.call_later(
-            queue.alerting_timeout_seconds, lambda: self._on_alert_timeout(generation, conv.id, p.id),
+            queue.alerting_timeout_for(conv.media.value), lambda: self._on_alert_timeout(generation, conv.id, p.id),
             name=f"genesys alert timeout {p.id}")
         if change:  # a transfer emits its own single event and refreshes the receiver itself
             self._changed(conv, change, p)
@@ -363,6 +430,8 @@ class ConversationBackend:
                 self._end_alert(conv, p, DisconnectType.CLIENT, not_responding=self.root.config.decline_sets_not_responding)
             elif p.purpose is Purpose.AGENT:
                 self._end_agent_leg(conv, p, DisconnectType.CLIENT, change="participant.disconnected")
+            elif p.purpose is Purpose.CUSTOMER and conv.open is not None:
+                self._end_customer_leg(conv, p)
             else:
                 self._end_conversation(conv, p, DisconnectType.CLIENT)
         else:
@@ -419,6 +488,15 @@ class ConversationBackend:
             self._close_remaining(conv, DisconnectType.PEER, now)
         self._changed(conv, change, p)
         self._after_leg(p)
+
+    def _end_customer_leg(self, conv: Conversation, p: Participant) -> None:
+        """Open Messaging: the integration disconnects the customer leg (the customer left); the agent leg stays
+        until the agent disconnects, and with nobody left the conversation ends."""
+        now = self._now()
+        p.state, p.disconnect_type, p.end_time = State.DISCONNECTED, DisconnectType.CLIENT, now
+        if not any(other.active for other in conv.participants):
+            conv.end_time = now
+        self._changed(conv, "participant.disconnected", p)
 
     def _close_remaining(self, conv: Conversation, how: DisconnectType, now: float) -> list[Participant]:
         """Disconnect every active participant and end the conversation; returns the agents whose leg ended."""

@@ -100,6 +100,50 @@ class Participant:
                 and self.end_acw_time is None)
 
 
+class MessageDirection(StrEnum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+class MessageStatus(StrEnum):
+    """`MessageData.status` / `MessageDetails.messageStatus`."""
+
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"
+    RECEIVED = "received"
+    DELIVERY_SUCCESS = "delivery-success"
+    DELIVERY_FAILED = "delivery-failed"
+
+
+@dataclass
+class Message:
+    """One message of an Open Messaging conversation: the customer's (inbound) or an agent's (outbound)."""
+
+    id: str
+    conversation_id: str
+    participant_id: str  # who sent it: the customer leg, or the agent leg whose communication it went out on
+    direction: MessageDirection
+    time: float
+    text: str | None = None
+    status: MessageStatus = MessageStatus.RECEIVED
+    channel_message_id: str | None = None  # the middleware's own id (`channel.messageId`) of an inbound message
+    content: list[dict[str, Any]] = field(default_factory=list)
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class OpenThread:
+    """What ties a message conversation to an Open Messaging integration and the customer's address on it."""
+
+    integration_id: str
+    from_id: str
+    from_id_type: str
+    nickname: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+
+
 @dataclass
 class Conversation:
     id: str
@@ -110,6 +154,8 @@ class Conversation:
     end_time: float | None = None
     recent_transfers: list[dict[str, Any]] = field(default_factory=list)
     order: int = 0  # creation order: breaks ties between interactions created at the same instant
+    open: OpenThread | None = None  # set for an Open Messaging conversation
+    messages: list[Message] = field(default_factory=list)  # in the order they were sent
 
     @property
     def age_key(self) -> tuple[float, int]:
@@ -136,6 +182,12 @@ class Conversation:
             if p.user_id and p.user_id not in out:
                 out.append(p.user_id)
         return out
+
+    def messages_of(self, participant_id: str) -> list[Message]:
+        return [m for m in self.messages if m.participant_id == participant_id]
+
+    def message(self, message_id: str) -> Message | None:
+        return next((m for m in self.messages if m.id == message_id), None)
 
     @property
     def ended(self) -> bool:

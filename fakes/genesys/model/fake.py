@@ -16,6 +16,7 @@ from ..config import GenesysConfig
 from ..errors import GenesysError, for_status
 from ..views import serialize
 from .conversation_backend import ConversationBackend
+from .messaging import MessagingBackend
 from .oauth import OAuthBackend
 from .org import Org, build_org
 from .routing import RoutingBackend
@@ -61,6 +62,7 @@ class GenesysFake(Fake):
         self.conversations = ConversationBackend(self, self.users)
         self.users.acd = self.conversations  # a user who becomes IDLE is offered waiting work
         self.routing = RoutingBackend(self, self.users, self.conversations)
+        self.messaging = MessagingBackend(self, self.conversations)
         self.notifications = notifications(self)
         self.reset(world.plan)
 
@@ -98,6 +100,7 @@ class GenesysFake(Fake):
             self.tokens.clear()
             self.org = build_org(plan, self.ids, self.clock.time())
             self.conversations.reset()
+            self.messaging.reset(plan)
             self.notifications.reset()
 
     def state(self) -> dict[str, Any]:
@@ -108,6 +111,7 @@ class GenesysFake(Fake):
                 "queues": [serialize.queue(self, q) | {"memberIds": list(q.members)} for q in self.org.queues.values()],
                 "wrapupCodes": [serialize.wrapup_code(c) for c in self.org.wrapup_codes.values()],
                 "conversations": [serialize.conversation(self, c) for c in conversations.by_id.values()],
+                "openMessagingIntegrations": self.messaging.state(),
                 "waiting": {qid: list(cids) for qid, cids in conversations.waiting.items() if cids},
                 "tokens": [{"owner": p.owner, "expires": self.clock.iso(p.expires_at)}
                            for p in self.tokens.live(self.clock.time())],

@@ -91,9 +91,15 @@ class Queue:
     created: float
     wrapup_prompt: WrapupPrompt = WrapupPrompt.MANDATORY
     acw_timeout_ms: int | None = None
-    alerting_timeout_seconds: int = DEFAULT_ALERTING_TIMEOUT_SECONDS
+    alerting_timeout_seconds: int = DEFAULT_ALERTING_TIMEOUT_SECONDS  # `mediaSettings.chat`
+    # `mediaSettings.message` (inferred: the same default as chat)
+    message_alerting_timeout_seconds: int = DEFAULT_ALERTING_TIMEOUT_SECONDS
     members: dict[str, Member] = field(default_factory=dict)  # by user id, in joining order
     wrapup_code_ids: list[str] = field(default_factory=list)
+
+    def alerting_timeout_for(self, media: str) -> int:
+        """The alerting timeout of `media` ("chat" or "message"): each media has its own in `mediaSettings`."""
+        return self.message_alerting_timeout_seconds if media == "message" else self.alerting_timeout_seconds
 
 
 @dataclass

@@ -46,7 +46,7 @@ class RoutingBackend:
         return sorted(found, key=lambda q: q.name.lower(), reverse=descending)
 
     def put_queue(self, queue_id: str, body: dict[str, Any]) -> Queue:
-        """`PUT /routing/queues/{id}`: name, description, ACW settings and the chat alerting timeout."""
+        """`PUT /routing/queues/{id}`: name, description, ACW settings and the chat and message alerting timeouts."""
         root = self.root
         with root.lock:
             queue = self.get_queue(queue_id)
@@ -60,9 +60,13 @@ class RoutingBackend:
             queue.wrapup_prompt = prompt
             timeout = acw.get("timeoutMs", queue.acw_timeout_ms)
             queue.acw_timeout_ms = timeout if prompt.timed or prompt is WrapupPrompt.AGENT_REQUESTED else None
-            chat = (body.get("mediaSettings") or {}).get("chat") or {}
+            media_settings = body.get("mediaSettings") or {}
+            chat = media_settings.get("chat") or {}
             if "alertingTimeoutSeconds" in chat:
                 queue.alerting_timeout_seconds = chat["alertingTimeoutSeconds"]
+            message = media_settings.get("message") or {}
+            if "alertingTimeoutSeconds" in message:
+                queue.message_alerting_timeout_seconds = message["alertingTimeoutSeconds"]
             root.emit_change("queue.changed", {"queueId": queue.id, "name": queue.name,
                                                "wrapupPrompt": prompt.value, "timeoutMs": queue.acw_timeout_ms,
                                                "alertingTimeoutSeconds": queue.alerting_timeout_seconds,

@@ -1,5 +1,14 @@
-"""`POST /_fake/genesys/conversations`: raise an interaction of any media in a queue, as an inbound flow would (the
-Platform API has no plain "create a message conversation in a queue" call)."""
+"""The Genesys fake's own control routes (under `/_fake/genesys`), for what the Platform API cannot do:
+
+- `POST /_fake/genesys/conversations {"mediaType": "chat"|"message", "queueId", "attributes", "customerName",
+  "provider"}`: raise an interaction of any media in a queue, as an inbound flow would (the Platform API has no plain
+  "create a message conversation in a queue" call).
+- `POST /_fake/genesys/integrations/open/{integrationId}/flow {"queueId": <queue id> | null}`: give an Open
+  Messaging integration the fake's stand-in for an inbound message flow, routing every new conversation of the
+  integration to that queue (null: no flow; new conversations are then refused). In a real org this is an
+  Architect inbound message flow; an integration created with the Platform API has none until this is called.
+  Answers the integration (`OpenIntegration`, its `recipient` naming the flow).
+"""
 
 from __future__ import annotations
 
@@ -10,12 +19,20 @@ from flask import Blueprint, request
 from fakes.core.errors import ControlError
 
 from ...core.routes import reply
+from ..errors import GenesysError
 from ..model.conversations import Media
 from ..model.tokens import SYSTEM
-from ..views import serialize
+from ..views import messaging, serialize
 
 if TYPE_CHECKING:
     from ..model.fake import GenesysFake
+
+
+def _object_body() -> dict:
+    body = request.get_json(force=True, silent=True)
+    if not isinstance(body, dict):
+        raise ControlError("the body must be a JSON object")
+    return body
 
 
 def build(fake: GenesysFake) -> Blueprint:
@@ -23,9 +40,7 @@ def build(fake: GenesysFake) -> Blueprint:
 
     @bp.post("/conversations")
     def create():
-        body = request.get_json(force=True, silent=True)
-        if not isinstance(body, dict):
-            raise ControlError("the body must be a JSON object")
+        body = _object_body()
         try:
             media = Media(body.get("mediaType", "chat"))
         except ValueError as exc:
@@ -35,5 +50,20 @@ def build(fake: GenesysFake) -> Blueprint:
                                                       body.get("attributes"), body.get("customerName"))
         with fake.lock:
             return reply(serialize.media_conversation(fake, conv))
+
+    @bp.post("/integrations/open/<integration_id>/flow")
+    def set_flow(integration_id: str):
+        body = _object_body()
+        queue_id = body.get("queueId")
+        if queue_id is not None and not isinstance(queue_id, str):
+            raise ControlError("queueId must be a queue id or null")
+        try:
+            integration = fake.messaging.set_flow(integration_id, queue_id)
+        except GenesysError as exc:
+            raise ControlError(f"no Open Messaging integration {integration_id}", 404, "not_found") from exc
+        except KeyError as exc:
+            raise ControlError(f"no queue {queue_id}", 404, "not_found") from exc
+        with fake.lock:
+            return reply(messaging.integration(fake, integration))
 
     return bp

@@ -128,12 +128,14 @@ def queue(fake: OrgRoot, q: Queue) -> dict[str, Any]:
                      "autoAnswerAlertToneSeconds": 0.0, "manualAnswerAlertToneSeconds": 0.0}
     other = {"enableAutoAnswer": False, "alertingTimeoutSeconds": 8,
              "serviceLevel": {"percentage": 0.8, "durationMs": 20000}}
+    message_settings = other | {"alertingTimeoutSeconds": q.message_alerting_timeout_seconds}
     acw = compact({"wrapupPrompt": q.wrapup_prompt.value, "timeoutMs": q.acw_timeout_ms})
     return {
         "id": q.id, "name": q.name, "division": DIVISION, "description": q.description,
         "dateCreated": created, "dateModified": created,
         "memberCount": len(q.members), "userMemberCount": len(q.members), "joinedMemberCount": joined,
-        "mediaSettings": {"call": other, "callback": other, "chat": chat_settings, "email": other, "message": other},
+        "mediaSettings": {"call": other, "callback": other, "chat": chat_settings, "email": other,
+                          "message": message_settings},
         "routingRules": [], "bullseye": {"rings": [{"expansionTimeoutSeconds": 0.0}]},
         "scoringMethod": "TimestampAndPriority", "lastAgentRoutingMode": "Disabled",
         "acwSettings": acw, "skillEvaluationMethod": "ALL", "memberGroups": [],
@@ -206,8 +208,34 @@ def media_participant(fake: OrgRoot, conv: Conversation, p: Participant) -> dict
         "startAcwTime": iso(fake, p.start_acw_time), "endAcwTime": iso(fake, p.end_acw_time),
     })
     if conv.media is Media.MESSAGE:
-        out.update({"toAddress": {}, "fromAddress": {}, "messages": [], "type": "open"})
+        out.update({"toAddress": to_address(conv), "fromAddress": from_address(conv),
+                    "messages": message_details(fake, conv, p), "type": "open"})
     return out
+
+
+def from_address(conv: Conversation) -> dict[str, Any]:
+    """The customer's address on the integration (`Address`), empty for a conversation raised otherwise."""
+    if conv.open is None:
+        return {}
+    return compact({"name": conv.open.nickname, "addressNormalized": conv.open.from_id,
+                    "addressRaw": conv.open.from_id})
+
+
+def to_address(conv: Conversation) -> dict[str, Any]:
+    # inferred: the integration id is the address the customer writes to
+    if conv.open is None:
+        return {}
+    return {"addressNormalized": conv.open.integration_id, "addressRaw": conv.open.integration_id}
+
+
+def message_uri(conv: Conversation, message_id: str) -> str:
+    return f"/api/v2/conversations/messages/{conv.id}/messages/{message_id}"
+
+
+def message_details(fake: OrgRoot, conv: Conversation, p: Participant) -> list[dict[str, Any]]:
+    """`MessageDetails` of the messages this leg sent (the customer's inbound ones, an agent's outbound ones)."""
+    return [{"messageId": m.id, "messageURI": message_uri(conv, m.id), "messageStatus": m.status.value,
+             "messageSegmentCount": 1, "messageTime": fake.clock.iso(m.time)} for m in conv.messages_of(p.id)]
 
 
 def routing_data(fake: OrgRoot, p: Participant) -> dict[str, Any]:
@@ -238,7 +266,7 @@ def communication(fake: OrgRoot, conv: Conversation, p: Participant) -> dict[str
         "wrapup": rest_wrapup(p), "afterCallWorkRequired": p.wrapup_required if p.purpose is Purpose.AGENT else None,
     })
     if conv.media is Media.MESSAGE:
-        out.update({"type": "open", "messages": []})
+        out.update({"type": "open", "messages": message_details(fake, conv, p)})
     return out
 
 

@@ -57,11 +57,18 @@ def _event_wrapup(fake: OrgRoot, p: Participant) -> dict[str, Any] | None:
                     "endTime": p.wrapup.get("endTime")})
 
 
-def _queue_media_settings(fake: OrgRoot, p: Participant) -> dict[str, Any] | None:
+def _queue_media_settings(fake: OrgRoot, conv: Conversation, p: Participant) -> dict[str, Any] | None:
     queue = fake.org.queues.get(p.queue_id or "")
     if queue is None:
         return None
-    return {"alertingTimeoutSeconds": queue.alerting_timeout_seconds, "enableAutoAnswer": False}
+    return {"alertingTimeoutSeconds": queue.alerting_timeout_for(conv.media.value), "enableAutoAnswer": False}
+
+
+def _message_details(fake: OrgRoot, conv: Conversation, p: Participant) -> list[dict[str, Any]]:
+    """`ConversationMessageEventTopicMessageDetails` of the messages this leg sent (the customer's inbound ones,
+    an agent's outbound ones)."""
+    return [{"message": {"id": m.id}, "messageTime": fake.clock.iso(m.time), "messageStatus": m.status.value,
+             "messageSegmentCount": 1} for m in conv.messages_of(p.id)]
 
 
 def _ref(fake: OrgRoot, kind: str, ident: str | None) -> dict[str, Any] | None:
@@ -84,10 +91,10 @@ def media_participant(fake: OrgRoot, conv: Conversation, p: Participant) -> dict
         "wrapupSkipped": p.wrapup_skipped if p.purpose is Purpose.AGENT else None,
         "alertingTimeoutMs": p.alerting_timeout_ms, "provider": p.provider, "wrapup": _event_wrapup(fake, p),
         "startAcwTime": iso(fake, p.start_acw_time), "endAcwTime": iso(fake, p.end_acw_time),
-        "queueMediaSettings": _queue_media_settings(fake, p),
+        "queueMediaSettings": _queue_media_settings(fake, conv, p),
     })
     if conv.media.value == "message":
-        out.update({"messages": [], "type": "open"})
+        out.update({"messages": _message_details(fake, conv, p), "type": "open"})
     return out
 
 
@@ -105,7 +112,7 @@ def _communication(fake: OrgRoot, conv: Conversation, p: Participant) -> dict[st
         "connectedTime": iso(fake, p.connected_time), "disconnectedTime": iso(fake, p.end_time),
         "wrapup": _event_wrapup(fake, p),
         "afterCallWorkRequired": p.wrapup_required if p.purpose is Purpose.AGENT else None,
-        "queueMediaSettings": _queue_media_settings(fake, p),
+        "queueMediaSettings": _queue_media_settings(fake, conv, p),
     })
 
 

@@ -1,4 +1,5 @@
-"""The agent's console: accepting, declining and closing work, tabs, ending, messaging and transferring chats.
+"""The agent's console: accepting, declining and closing work, tabs, ending, messaging and transferring chats and
+messaging sessions (the same actions for both media; `WorkItemKind` says what each one writes).
 
 Method names follow the Omni-Channel toolkit operations (`acceptAgentWork` is `accept_agent_work`); `end_chat`,
 `close_tab`, `send_message` and `transfer_chat` are the agent's UI actions the toolkit lacks.
@@ -10,7 +11,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import malformed_id, refuse
-from .omni import ACTIVE_WORK, AgentState, ChatStatus, EndedBy, OmniState, Tab, WorkStatus, transcript_body
+from .omni import (
+    ACTIVE_WORK,
+    CHAT,
+    AgentState,
+    OmniState,
+    Party,
+    Tab,
+    WorkItemKind,
+    WorkStatus,
+    transcript_body,
+)
 from .org import SalesforceOrg
 from .routing import RoutingBackend
 from .store import Transaction, normalize_id, sf_datetime
@@ -100,12 +111,9 @@ class ConsoleBackend:
                     tab = sender.tabs.pop(other["Id"], None)
                     if tab is not None:
                         closed_tabs.append((other["UserId"], tab))
-                if item is not None and self.omni.store.sobject_of(item["Id"]) == "LiveChatTranscript":
-                    values = {"Status": ChatStatus.IN_PROGRESS.value, "OwnerId": user_id}
-                    if item["StartTime"] is None:
-                        values["StartTime"] = now
-                        values["WaitTime"] = self.omni.seconds_since(item["RequestTime"])
-                    tx.update(item, values)
+                kind = self.omni.kind_of(item) if item is not None else None
+                if item is not None and kind is not None:
+                    tx.update(item, self._accepted_values(kind, item, user_id, now))
                 agent.tabs[work["Id"]] = Tab(work["Id"], work["WorkItemId"], now)
             for sender_id, tab in closed_tabs:
                 self.omni.tab_event(sender_id, tab, "closed")
@@ -143,23 +151,42 @@ class ConsoleBackend:
     def close_work(self, tx: Transaction, work: dict[str, Any], agent: AgentState) -> Tab | None:
         """Close an Opened work (and end its chat when still in progress); returns the closed tab."""
         item = self.omni.store.get(work["WorkItemId"])
-        if item is not None and item.get("Status") == ChatStatus.IN_PROGRESS and not any(
+        kind = self.omni.kind_of(item) if item is not None else None
+        if item is not None and kind is not None and kind.is_in_progress(item) and not any(
                 w["Id"] != work["Id"] for w in self.omni.works_for_item(item["Id"], WorkStatus.OPENED)):
-            self.end_chat_record(tx, item, EndedBy.AGENT)
+            self.end_record(tx, item, Party.AGENT)
         tx.update(work, {"Status": WorkStatus.CLOSED.value, "CloseDateTime": sf_datetime(self.omni.now()),
                          "HandleTime": self.omni.seconds_since(work["AcceptDateTime"])})
         # the caller reports the closed tab once the transaction is over
         return agent.tabs.pop(work["Id"], None)
 
-    # -- chats --------------------------------------------------------------------------------------
-    def end_chat_record(self, tx: Transaction, item: dict[str, Any], ended_by: EndedBy) -> None:
+    # -- chats and messaging sessions ---------------------------------------------------------------
+    def _accepted_values(self, kind: WorkItemKind, item: dict[str, Any], user_id: str, now: str) -> dict[str, Any]:
+        """What accepting the work writes on the work item: in progress, owned by the agent."""
+        values: dict[str, Any] = {"Status": kind.in_progress, "OwnerId": user_id}
+        if kind is CHAT:
+            if item["StartTime"] is None:
+                values["StartTime"] = now
+                values["WaitTime"] = self.omni.seconds_since(item["RequestTime"])
+        else:
+            # AcceptTime: "the time when an agent accepts an incoming Messaging session" (a transfer's receiver
+            # accepting sets it again; inferred).
+            values["AcceptTime"] = now
+        return values
+
+    def end_record(self, tx: Transaction, item: dict[str, Any], party: Party) -> None:
+        """End a conversation in progress (the agent ends it, or the customer leaves); the work stays Opened."""
+        kind = self.omni.kind_of(item) or CHAT
         now = sf_datetime(self.omni.now())
         lines = self.omni.transcripts.get(item["Id"], [])
-        values: dict[str, Any] = {"Status": ChatStatus.COMPLETED.value, "EndTime": now, "EndedBy": ended_by.value,
-                                  "ChatDuration": self.omni.seconds_since(item["StartTime"]),
-                                  "Body": transcript_body(lines),
-                                  "VisitorMessageCount": sum(1 for line in lines if line.sender == "customer"),
-                                  "OperatorMessageCount": sum(1 for line in lines if line.sender == "agent")}
+        customer_lines = sum(1 for line in lines if line.sender == "customer")
+        agent_lines = sum(1 for line in lines if line.sender == "agent")
+        values: dict[str, Any] = {"Status": kind.ended, "EndTime": now, kind.ended_by_field: kind.ended_by[party]}
+        if kind is CHAT:
+            values.update({"ChatDuration": self.omni.seconds_since(item["StartTime"]), "Body": transcript_body(lines),
+                           "VisitorMessageCount": customer_lines, "OperatorMessageCount": agent_lines})
+        else:
+            values.update({"EndUserMessageCount": customer_lines, "AgentMessageCount": agent_lines})
         tx.update(item, values)
         for pending in self.omni.works_for_item(item["Id"], WorkStatus.ASSIGNED):
             # a transfer still waiting for the receiver has nothing left to deliver
@@ -172,27 +199,28 @@ class ConsoleBackend:
                 return work
         raise refuse(f"The work item {item['Id']} isn't open in this agent's console.")
 
-    def _chat_in_progress(self, user_id: str, work_item_id: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-        """The chat (work item) open in the agent's console and still in progress, with the agent's work."""
+    def _in_progress(self, user_id: str, work_item_id: Any) -> tuple[dict[str, Any], dict[str, Any], WorkItemKind]:
+        """The chat or messaging session open in the agent's console and still in progress, with the agent's work."""
         item = self.omni.work_item(work_item_id)
         work = self.opened_work(user_id, item)
-        if item.get("Status") != ChatStatus.IN_PROGRESS:
-            raise refuse(f"The chat {item['Id']} has already ended.")
-        return item, work
+        kind = self.omni.kind_of(item) or CHAT
+        if not kind.is_in_progress(item):
+            raise refuse(f"The {kind.noun} {item['Id']} has already ended.")
+        return item, work, kind
 
     def end_chat(self, user_id: str, work_item_id: Any) -> bool:
         """The agent ends the chat: the transcript ends, the work stays Opened and the tab stays open."""
         with self.org.lock:
             self.omni.user(user_id)
-            item, _ = self._chat_in_progress(user_id, work_item_id)
+            item, _, _ = self._in_progress(user_id, work_item_id)
             with self.org.transaction(user_id) as tx:
-                self.end_chat_record(tx, item, EndedBy.AGENT)
+                self.end_record(tx, item, Party.AGENT)
             return True
 
     def send_message(self, user_id: str, work_item_id: Any, text: Any) -> bool:
         with self.org.lock:
             self.omni.user(user_id)
-            item, _ = self._chat_in_progress(user_id, work_item_id)
+            item, _, _ = self._in_progress(user_id, work_item_id)
             if not isinstance(text, str) or not text:
                 raise refuse("text must be a non-empty string.", "INVALID_TYPE")
             self.omni.message(item["Id"], "agent", text, user_id)
@@ -204,14 +232,14 @@ class ConsoleBackend:
             self.omni.user(user_id)
             if (to_user is None) == (to_queue is None):
                 raise refuse("Give exactly one of toUserId and toQueue.", "REQUIRED_FIELD_MISSING")
-            item, work = self._chat_in_progress(user_id, work_item_id)
+            item, work, kind = self._in_progress(user_id, work_item_id)
             if self.omni.works_for_item(item["Id"], WorkStatus.ASSIGNED):
-                raise refuse(f"A transfer of the chat {item['Id']} is already waiting for its receiver.")
+                raise refuse(f"A transfer of the {kind.noun} {item['Id']} is already waiting for its receiver.")
             channel = self.omni.store.get(work["ServiceChannelId"])
             if to_user is not None:
                 receiver = self.omni.user(to_user, "toUserId")
                 if receiver["Id"] == user_id:
-                    raise refuse("A chat can't be transferred to the agent who has it.")
+                    raise refuse(f"A {kind.noun} can't be transferred to the agent who has it.")
                 state = self.omni.agent(receiver["Id"])
                 if channel["Id"] not in {c["Id"] for c in self.omni.status_channels(state.status_id)}:
                     raise refuse("The receiving agent isn't online for this service channel.")
@@ -243,8 +271,8 @@ class ConsoleBackend:
                     values["CloseDateTime"] = now
                     values["HandleTime"] = self.omni.seconds_since(work["AcceptDateTime"])
                 tx.update(work, values)
-                # inferred: the chat waits in the queue (owner = queue) until another agent accepts it
-                tx.update(item, {"Status": ChatStatus.WAITING.value, "OwnerId": queue["Id"]})
+                # inferred: the work item waits in the queue (owner = queue) until another agent accepts it
+                tx.update(item, {"Status": kind.waiting, "OwnerId": queue["Id"]})
                 tab = agent.tabs.pop(work["Id"], None)
             if tab is not None:
                 self.omni.tab_event(user_id, tab, "closed")

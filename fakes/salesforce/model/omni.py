@@ -1,13 +1,14 @@
-"""Omni-Channel state shared by its backends: agents (status, tabs), push time-out timers, chat transcripts.
+"""Omni-Channel state shared by its backends: agents (status, tabs), push time-out timers, conversation lines.
 
 The rules follow the external-routing contract of the Omni-Channel Developer Guide (reference §5-7): a chat
-raises a PendingServiceRouting; the partner inserts an AgentWork (Assigned, pushed); accept opens it and
+(LiveChatTranscript) or an Enhanced Chat session (MessagingSession) raises a PendingServiceRouting; the partner inserts an AgentWork (Assigned, pushed); accept opens it and
 deletes the request; decline / push time-out / agent offline hand the request back (IsPushed=false);
 transfers create a second AgentWork (to an agent) or a new request with IsTransfer (to a queue).
 
 The rules are split along the toolkit's objects: presence.py (service presence), routing.py (routing requests
-and pushed AgentWork), console.py (the agent's work and tabs), customers.py (the chat visitor). `OmniState`
-holds what they share: the lookups every toolkit call starts with and the agents' console state.
+and pushed AgentWork), console.py (the agent's work and tabs), customers.py (the chat visitor, the messaging end
+user). `OmniState` holds what they share: the lookups every toolkit call starts with and the agents' console
+state; `WorkItemKind` says what each medium's work item reads and writes.
 """
 
 from __future__ import annotations
@@ -43,15 +44,70 @@ class ChatStatus(StrEnum):
     MISSED = "Missed"
 
 
-class EndedBy(StrEnum):
-    AGENT = "Agent"
-    VISITOR = "Visitor"
-    SYSTEM = "System"
+class SessionStatus(StrEnum):
+    """MessagingSession.Status (the Interaction Service's SessionStatus)."""
+
+    NEW = "New"
+    WAITING = "Waiting"
+    ACTIVE = "Active"
+    INACTIVE = "Inactive"
+    PAUSED = "Paused"
+    ENDED = "Ended"
+    CONSENT = "Consent"
+    ERROR = "Error"
+
+
+class Party(StrEnum):
+    """Who ends a conversation; each medium spells it in its own field (EndedBy, EndedByType)."""
+
+    AGENT = "agent"
+    CUSTOMER = "customer"
+    SYSTEM = "system"
 
 
 ACTIVE_WORK = (WorkStatus.ASSIGNED, WorkStatus.OPENED)
 DELETABLE_WORK = (WorkStatus.CLOSED, WorkStatus.DECLINED, WorkStatus.UNAVAILABLE)
 ENDED_CHAT = (ChatStatus.COMPLETED, ChatStatus.MISSED, "Dropped", "Blocked")
+
+
+@dataclass(frozen=True)
+class WorkItemKind:
+    """One routed medium as Omni-Channel sees it: the work item's sObject, its service channel and the status
+    values the external-routing rules read and write (waiting in a queue, in progress with an agent, ended)."""
+
+    medium: str  # "chat" | "messaging", as the sync settings name it
+    sobject: str
+    service_channel: str  # DeveloperName of the standard ServiceChannel
+    waiting: str
+    in_progress: str
+    ended: str  # what ending it in the console (or the customer leaving an accepted one) sets
+    abandoned: str  # what the customer leaving before anyone accepted sets
+    finished: tuple[str, ...]  # every status after which nothing is routed or said any more
+    ended_by_field: str
+    ended_by: dict[Party, str]
+    noun: str  # in messages: "chat", "messaging session"
+
+    def is_finished(self, item: dict[str, Any]) -> bool:
+        return item.get("Status") in self.finished
+
+    def is_in_progress(self, item: dict[str, Any]) -> bool:
+        return item.get("Status") == self.in_progress
+
+
+CHAT = WorkItemKind(
+    medium="chat", sobject="LiveChatTranscript", service_channel="sfdc_livechat", waiting=ChatStatus.WAITING.value,
+    in_progress=ChatStatus.IN_PROGRESS.value, ended=ChatStatus.COMPLETED.value, abandoned=ChatStatus.MISSED.value,
+    finished=tuple(str(x) for x in ENDED_CHAT), ended_by_field="EndedBy",
+    ended_by={Party.AGENT: "Agent", Party.CUSTOMER: "Visitor", Party.SYSTEM: "System"}, noun="chat")
+# inferred: EndedByType EndUser when the customer leaves, Agent when the rep ends (reference §1.1 names who ends,
+# not the field value); Error is terminal like Ended.
+MESSAGING = WorkItemKind(
+    medium="messaging", sobject="MessagingSession", service_channel="sfdc_livemessage",
+    waiting=SessionStatus.WAITING.value, in_progress=SessionStatus.ACTIVE.value, ended=SessionStatus.ENDED.value,
+    abandoned=SessionStatus.ENDED.value, finished=(SessionStatus.ENDED.value, SessionStatus.ERROR.value),
+    ended_by_field="EndedByType",
+    ended_by={Party.AGENT: "Agent", Party.CUSTOMER: "EndUser", Party.SYSTEM: "System"}, noun="messaging session")
+WORK_ITEM_KINDS: dict[str, WorkItemKind] = {kind.sobject: kind for kind in (CHAT, MESSAGING)}
 
 
 @dataclass
@@ -89,6 +145,7 @@ class OmniState:
         self.timers: dict[str, Timer] = {}
         self.transcripts: dict[str, list[ChatLine]] = {}
         self.customers: dict[str, str] = {}  # work item id -> the customer's name
+        self.entry_queues: dict[str, str] = {}  # work item id -> the queue the customer came in through
 
     @property
     def store(self) -> RecordStore:
@@ -101,6 +158,7 @@ class OmniState:
         self.agents.clear()
         self.transcripts.clear()
         self.customers.clear()
+        self.entry_queues.clear()
 
     def state(self) -> dict[str, Any]:
         out = {}
@@ -161,9 +219,13 @@ class OmniState:
 
     def work_item(self, work_item_id: Any, arg: str = "workItemId") -> dict[str, Any]:
         id18, record = self._lookup(work_item_id, arg)
-        if record is None or self.store.sobject_of(id18) not in ("LiveChatTranscript", "MessagingSession"):
+        if record is None or self.store.sobject_of(id18) not in WORK_ITEM_KINDS:
             raise refuse(f"{arg}: no work item {work_item_id}", "INVALID_ID_FIELD")
         return record
+
+    def kind_of(self, item: dict[str, Any]) -> WorkItemKind | None:
+        """The medium of a work item record (None: not a routed conversation)."""
+        return WORK_ITEM_KINDS.get(self.store.sobject_of(item["Id"]) or "")
 
     def queue(self, key: Any) -> dict[str, Any] | None:
         """A queue by id (15/18), developer name or name."""

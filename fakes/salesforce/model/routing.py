@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import agent_work_not_deletable, duplicate_routing, integrity
-from .omni import ACTIVE_WORK, DELETABLE_WORK, ENDED_CHAT, AgentState, OmniState, WorkStatus
+from .omni import ACTIVE_WORK, DELETABLE_WORK, AgentState, OmniState, WorkStatus
 from .org import SalesforceOrg
 from .store import Transaction, sf_datetime
 
@@ -95,7 +95,8 @@ class RoutingBackend:
             if psr["IsPushed"]:
                 raise integrity("The pending service routing request is already pushed to an agent.",
                                 ["PendingServiceRoutingId"])
-            if item.get("Status") in ENDED_CHAT:
+            kind = self.omni.kind_of(item)
+            if kind is not None and kind.is_finished(item):
                 raise integrity("The work item is no longer active.", ["WorkItemId"])
             agent = self.omni.agent(agent_id)
             if channel["Id"] not in {c["Id"] for c in self.omni.status_channels(agent.status_id)}:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
+
+import contracts
 
 # Field types as describe names them.
 ID, STRING, REFERENCE, PICKLIST, BOOLEAN, DATETIME, DATE, INT, DOUBLE, PERCENT, TEXTAREA, EMAIL, PHONE, URL = (
@@ -222,7 +226,7 @@ CHAT_STATUSES = ["Waiting", "InProgress", "Completed", "Missed", "Dropped", "Blo
 CHAT_ENDED_BY = ["Agent", "Visitor", "System"]  # inferred
 GROUP_TYPES = ["Regular", "Queue", "Role", "RoleAndSubordinates", "Organization", "Manager",
                "ManagerAndSubordinatesInternal", "AllCustomerPortal", "PRMOrganization"]
-MESSAGING_STATUSES = ["New", "Waiting", "Active", "Inactive", "Ended", "Error", "Consent"]
+MESSAGING_STATUSES = ["New", "Waiting", "Active", "Inactive", "Paused", "Ended", "Consent", "Error"]
 NOTIFY_FOR_FIELDS = ["All", "Referenced", "Select", "Where"]
 USER_TYPES = ["Standard", "AutomatedProcess", "Guest", "PowerPartner", "CsnOnly"]
 DECLINE_REASONS_MAX = 255
@@ -427,17 +431,7 @@ def build_schema() -> dict[str, SObjectType]:
             _f("AccountId", STRING, "Account ID"),
             _f("LeadId", STRING, "Lead ID"),
         ], owner=True),
-        _object("MessagingSession", "Messaging Session", "0Mw", [
-            _ro("Name", STRING, "Messaging Session Name", auto=True, name_field=True, nillable=False),
-            _f("MessagingChannelId", STRING, "Messaging Channel ID"),
-            _f("MessagingEndUserId", STRING, "Messaging User ID"),
-            _f("Status", PICKLIST, "Status", required=True, nillable=False, picklist=MESSAGING_STATUSES,
-               restricted=True),
-            _f("AcceptTime", DATETIME, "Accept Time"),
-            _f("StartTime", DATETIME, "Start Time"),
-            _f("EndTime", DATETIME, "End Time"),
-            _f("Origin", STRING, "Origin"),
-        ], owner=True),
+        *messaging_objects(),
         _object("PushTopic", "Push Topic", "0IF", [
             _f("Name", STRING, "Topic Name", required=True, nillable=False, name_field=True, unique=True, length=25),
             _f("Query", STRING, "SOQL Query", required=True, nillable=False, length=1300),
@@ -460,6 +454,74 @@ def build_schema() -> dict[str, SObjectType]:
             f.createable = f.createable and otype.createable
             f.updateable = f.updateable and otype.updateable
     return schema
+
+
+# -- Enhanced Chat objects, from the documented field data (contracts/salesforce/objects/messaging.json) ----------
+
+MESSAGING_OBJECTS_PATH = contracts.ROOT / "salesforce" / "objects" / "messaging.json"
+_DESCRIBE_TYPES = {"id": ID, "reference": REFERENCE, "boolean": BOOLEAN, "string": STRING, "datetime": DATETIME,
+                   "picklist": PICKLIST, "int": INT, "double": DOUBLE, "url": URL, "textarea": TEXTAREA,
+                   "date": DATE, "email": EMAIL, "phone": PHONE, "percent": PERCENT}
+# The key prefixes the documentation leaves out. inferred: as orgs report them in GET /sobjects.
+_MESSAGING_PREFIXES = {"MessagingSession": "0Mw", "MessagingEndUser": "0PA", "MessagingChannel": "0Mj"}
+# Fields the platform fills (auto numbers, counters, formulas, view stamps): read-only where no Properties line
+# was read (the documented ones, AgentMessageCount, ChannelName, ..., say so themselves). inferred.
+_PLATFORM_SET = {"Name", "LastViewedDate", "LastReferencedDate", "EndUserMessageCount", "AgentMessageCount",
+                 "ChannelEndUserFormula", "ChannelType", "ChannelName", "ChannelKey", "ChannelAddressIdentifier",
+                 "IsFullyOptedIn", "AuthenticatedEndUserId"}
+# inferred: where the Properties line was not read, a session keeps its channel, end user, conversation and
+# origin once created (create-only), and an end user its channel and address.
+_CREATE_ONLY = {("MessagingSession", "MessagingChannelId"), ("MessagingSession", "MessagingEndUserId"),
+                ("MessagingSession", "ConversationId"), ("MessagingSession", "Origin"),
+                ("MessagingSession", "EndTime")}  # EndTime: the Properties line lists Create only
+# inferred: the picklists the platform drives are restricted (a bad value is refused, not stored).
+_RESTRICTED = {"Status", "Origin", "AgentType", "ChannelType", "EndedByType", "MessageType", "PlatformType",
+               "RoutingType", "MessagingConsentStatus", "ConsentType"}
+
+
+@cache
+def messaging_field_data() -> dict[str, dict[str, object]]:
+    """The documented Enhanced Chat objects by name, as read from their field data file."""
+    data = json.loads(MESSAGING_OBJECTS_PATH.read_text())
+    return {o["name"]: o for o in data["objects"]}
+
+
+def _messaging_field(sobject: str, doc: dict[str, Any]) -> Field:
+    name = doc["name"]
+    ftype = _DESCRIBE_TYPES[doc["type"]]
+    if "createable" not in doc and name in _PLATFORM_SET:
+        create = update = False
+    else:
+        create = doc.get("createable", True)
+        update = doc.get("updateable", create and (sobject, name) not in _CREATE_ONLY)
+    default = doc.get("defaultValue")
+    nillable = doc.get("nillable", True)
+    picklist = list(doc.get("picklistValues", []))
+    return Field(name=name, label=doc.get("label") or _label(name), type=ftype, createable=create, updateable=update,
+                 nillable=nillable if ftype != BOOLEAN else False,
+                 required=create and not nillable and default is None and ftype != BOOLEAN,
+                 picklist_values=picklist, restricted_picklist=bool(picklist) and name in _RESTRICTED,
+                 reference_to=list(doc.get("referenceTo", [])), relationship_name=doc.get("relationshipName"),
+                 default=default if default is not None else (False if ftype == BOOLEAN else None),
+                 auto_number=name == "Name" and sobject == "MessagingSession",
+                 unique=sobject == "MessagingChannel" and name == "DeveloperName",
+                 id_lookup=sobject == "MessagingChannel" and name == "DeveloperName",
+                 name_field=name == ("MasterLabel" if sobject == "MessagingChannel" else "Name"))
+
+
+def messaging_objects() -> list[SObjectType]:
+    """MessagingSession, MessagingEndUser and MessagingChannel with their documented fields, in describe order."""
+    out = []
+    system = {f.name: f for f in _system(owner=True)}
+    for name, data in messaging_field_data().items():
+        fields: dict[str, Field] = {}
+        for doc in data["fields"]:
+            # The system fields keep the fake's own definitions (identical to every other object).
+            fields[doc["name"]] = system.get(doc["name"]) or _messaging_field(name, doc)
+        label = " ".join(_label(name).split())
+        out.append(SObjectType(name=name, label=label, key_prefix=_MESSAGING_PREFIXES[name], fields=fields,
+                               label_plural=label + "s"))
+    return out
 
 
 def child_relationships(schema: dict[str, SObjectType], parent: str) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ from .store import Transaction
 CHAT_CHANNEL = "sfdc_livechat"
 MESSAGING_CHANNEL = "sfdc_livemessage"
 EXTERNAL_ROUTING_CONFIG = "External_Routing"
+ENHANCED_CHAT_CHANNEL = "Enhanced_Chat"
 _USER_DEFAULTS = {"TimeZoneSidKey": "America/Los_Angeles", "LocaleSidKey": "en_US", "EmailEncodingKey": "UTF-8",
                   "LanguageLocaleKey": "en_US", "IsActive": True}
 
@@ -54,6 +55,11 @@ def seed_org(fake: SalesforceOrg, plan: SeedPlan) -> None:
             "DeveloperName": MESSAGING_CHANNEL, "MasterLabel": "Messaging", "RelatedEntity": "MessagingSession",
             "CapacityModel": "TabBased", "Language": "en_US"}),
     }
+    # The Enhanced Chat (web) deployment's channel, routed by Omni-Channel queues (Route Work in its flow).
+    tx.create("MessagingChannel", {
+        "DeveloperName": ENHANCED_CHAT_CHANNEL, "MasterLabel": "Enhanced Chat", "Language": "en_US",
+        "MessageType": "EmbeddedMessaging", "MessagingPlatformKey": fake.ids.uuid(), "PlatformType": "Enhanced",
+        "RoutingType": "OmniQueue", "IsActive": True})
     for status, linked in fake.config.status_channels.items():
         presence = tx.create("ServicePresenceStatus", {"DeveloperName": status, "MasterLabel": status,
                                                        "Language": "en_US"})
@@ -86,9 +92,19 @@ PRESENCE_MAPPING: dict[str, str | None] = {
 
 
 def sync_settings(plan: SeedPlan, media: str = "chat") -> dict[str, Any]:
-    return {
-        "media": media,
-        "serviceChannel": CHAT_CHANNEL if media == "chat" else MESSAGING_CHANNEL,
-        "presence": dict(PRESENCE_MAPPING),
-        "queues": [{"salesforce": q.salesforce_developer_name, "genesys": q.genesys_name} for q in plan.queue_pairs],
-    }
+    """The settings file of one medium ("chat", "messaging") or of both ("both": a list of media, no top-level
+    service channel); every queue entry names its medium and service channel."""
+    channels = {"chat": CHAT_CHANNEL, "messaging": MESSAGING_CHANNEL}
+    queues: list[dict[str, Any]] = []
+    if media in ("chat", "both"):
+        queues += [{"salesforce": q.salesforce_developer_name, "genesys": q.genesys_name, "media": "chat",
+                    "serviceChannel": CHAT_CHANNEL} for q in plan.queue_pairs]
+    if media in ("messaging", "both"):
+        queues += [{"salesforce": q.salesforce_developer_name, "genesys": q.genesys_name, "media": "messaging",
+                    "serviceChannel": MESSAGING_CHANNEL, "openMessagingIntegration": q.open_messaging_integration}
+                   for q in plan.messaging_queue_pairs]
+    if media == "both":
+        return {"media": ["chat", "messaging"], "presence": dict(PRESENCE_MAPPING), "queues": queues}
+    if media not in channels:
+        raise ValueError(f"unknown medium {media!r}")
+    return {"media": media, "serviceChannel": channels[media], "presence": dict(PRESENCE_MAPPING), "queues": queues}

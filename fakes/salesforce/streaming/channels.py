@@ -21,8 +21,9 @@ ALL_CHANGE_EVENTS = "/data/ChangeEvents"
 CHANGE_EVENT_TYPE = "sobject.change"
 
 # The entities selected for Change Data Capture in the seeded org (reference §5: PSR, AgentWork and USP;
-# LiveChatTranscript for transfers).
-DEFAULT_CDC_ENTITIES = ("PendingServiceRouting", "AgentWork", "UserServicePresence", "LiveChatTranscript")
+# LiveChatTranscript for transfers; MessagingSession and MessagingEndUser for Enhanced Chat, DESIGN §4.7).
+DEFAULT_CDC_ENTITIES = ("PendingServiceRouting", "AgentWork", "UserServicePresence", "LiveChatTranscript",
+                        "MessagingSession", "MessagingEndUser")
 
 @dataclass(frozen=True)
 class RecordChange:

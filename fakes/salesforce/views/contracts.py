@@ -19,6 +19,7 @@ from ..model.schema import (
     DOUBLE,
     ID,
     INT,
+    MESSAGING_STATUSES,
     PERCENT,
     PICKLIST,
     REFERENCE,
@@ -301,6 +302,14 @@ def console_schemas() -> dict[str, dict[str, Any]]:
 def control_schemas() -> dict[str, dict[str, Any]]:
     string = {"type": "string", "minLength": 1}
     id18 = {"$ref": REF + "id18"}
+    session_id = {"allOf": [id18, {"type": "string", "pattern": "^0Mw"}]}
+    medium = {"enum": ["chat", "messaging"]}
+    channel = {"enum": ["sfdc_livechat", "sfdc_livemessage"]}
+    lines = {"type": "array", "items": {
+        "type": "object", "required": ["from", "text", "at", "userId"],
+        "properties": {"from": {"enum": ["customer", "agent"]}, "text": {"type": "string"},
+                       "at": {"$ref": REF + "datetime"}, "userId": {"anyOf": [id18, {"type": "null"}]}},
+        "additionalProperties": False}}
     return {
         "control-error": _doc("control-error", "Control API error", "Refusal of a /_fake/ route.", {
             "type": "object", "required": ["error", "message"],
@@ -329,28 +338,69 @@ def control_schemas() -> dict[str, dict[str, Any]]:
                                           "type": "object", "required": ["workItemId", "status"],
                                           "properties": {"workItemId": id18, "status": {"enum": ["Completed", "Missed"]}},
                                           "additionalProperties": False}),
+        "customer-messaging-request": _doc(
+            "customer-messaging-request", "Open an Enhanced Chat messaging session",
+            "POST /_fake/customers/messaging; queue = developer name, name or id.", {
+                "type": "object", "required": ["queue"], "additionalProperties": False,
+                "properties": {"queue": string, "customerName": string, "text": string}}),
+        "customer-messaging-created": _doc(
+            "customer-messaging-created", "Messaging session opened",
+            "201 answer of POST /_fake/customers/messaging: the MessagingSession (Waiting), its routing request and "
+            "the new MessagingEndUser.", {
+                "type": "object", "required": ["workItemId", "pendingServiceRoutingId", "messagingEndUserId"],
+                "properties": {"workItemId": session_id, "pendingServiceRoutingId": id18, "messagingEndUserId": id18},
+                "additionalProperties": False}),
+        "customer-messaging-leave-answer": _doc(
+            "customer-messaging-leave-answer", "End user left",
+            "200 answer of POST /_fake/customers/messaging/{id}/leave: the session's status.", {
+                "type": "object", "required": ["workItemId", "status"],
+                "properties": {"workItemId": session_id, "status": {"enum": ["Ended"]}},
+                "additionalProperties": False}),
+        "customer-messaging-return-request": _doc(
+            "customer-messaging-return-request", "End user comes back",
+            "POST /_fake/customers/messaging/{id}/return, once that session has ended.", {
+                "type": "object", "additionalProperties": False, "properties": {"text": string}}),
+        "customer-messaging-returned": _doc(
+            "customer-messaging-returned", "End user came back",
+            "201 answer of POST /_fake/customers/messaging/{id}/return: a new session of the same end user and "
+            "conversation, waiting in the same queue.", {
+                "type": "object",
+                "required": ["workItemId", "pendingServiceRoutingId", "messagingEndUserId", "previousWorkItemId"],
+                "properties": {"workItemId": session_id, "pendingServiceRoutingId": id18,
+                               "messagingEndUserId": id18, "previousWorkItemId": session_id},
+                "additionalProperties": False}),
+        "customer-messaging": _doc("customer-messaging", "A customer's messaging session",
+                                   "GET /_fake/customers/messaging/{id}.", {
+            "type": "object", "required": ["workItemId", "status", "messagingEndUserId", "customerName", "messages"],
+            "properties": {"workItemId": session_id, "status": {"enum": list(MESSAGING_STATUSES)},
+                           "messagingEndUserId": id18, "customerName": {"type": ["string", "null"]},
+                           "messages": lines},
+            "additionalProperties": False}),
         "customer-chat": _doc("customer-chat", "A customer chat", "GET /_fake/customers/chats/{id}.", {
             "type": "object", "required": ["workItemId", "status", "customerName", "messages"],
             "properties": {"workItemId": id18, "status": string, "customerName": {"type": ["string", "null"]},
-                           "messages": {"type": "array", "items": {
-                               "type": "object", "required": ["from", "text", "at", "userId"],
-                               "properties": {"from": {"enum": ["customer", "agent"]}, "text": {"type": "string"},
-                                              "at": {"$ref": REF + "datetime"},
-                                              "userId": {"anyOf": [id18, {"type": "null"}]}},
-                               "additionalProperties": False}}},
+                           "messages": lines},
             "additionalProperties": False}),
-        "sync-settings": _doc("sync-settings", "Omni-Channel sync settings",
-                              "The file OMNI_SYNC_SETTINGS names (DESIGN §4.3).", {
-                                  "type": "object", "required": ["media", "serviceChannel", "presence", "queues"],
-                                  "properties": {
-                                      "media": {"enum": ["chat", "messaging"]}, "serviceChannel": string,
-                                      "presence": {"type": "object", "propertyNames": {"pattern": "^[A-Z_]+$"},
-                                                   "additionalProperties": {"type": ["string", "null"]}},
-                                      "queues": {"type": "array", "items": {
-                                          "type": "object", "required": ["salesforce", "genesys"],
-                                          "properties": {"salesforce": string, "genesys": string},
-                                          "additionalProperties": False}}},
-                                  "additionalProperties": False}),
+        "sync-settings": _doc(
+            "sync-settings", "Omni-Channel sync settings",
+            "The file OMNI_SYNC_SETTINGS names (DESIGN §4.3, §4.7): one medium with its service channel, or both "
+            "media (a list, no top-level service channel); a queue entry without a medium takes the file's.", {
+                "type": "object", "required": ["media", "presence", "queues"],
+                "properties": {
+                    "media": {"anyOf": [medium, {"type": "array", "items": medium, "minItems": 1,
+                                                 "uniqueItems": True}]},
+                    "serviceChannel": channel,
+                    "presence": {"type": "object", "propertyNames": {"pattern": "^[A-Z_]+$"},
+                                 "additionalProperties": {"type": ["string", "null"]}},
+                    "queues": {"type": "array", "items": {
+                        "type": "object", "required": ["salesforce", "genesys"],
+                        "properties": {"salesforce": string, "genesys": string, "media": medium,
+                                       "serviceChannel": channel, "openMessagingIntegration": string},
+                        "additionalProperties": False}}},
+                "if": {"properties": {"media": {"type": "string"}}},
+                "then": {"required": ["serviceChannel"]},
+                "else": {"not": {"required": ["serviceChannel"]}},
+                "additionalProperties": False}),
     }
 
 
