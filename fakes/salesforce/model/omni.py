@@ -1,13 +1,14 @@
-"""Omni-Channel state shared by its backends: agents (status, tabs), push time-out timers, chat transcripts.
+"""Omni-Channel state shared by its backends: agents (status, tabs), push time-out timers, conversation lines.
 
 The rules follow the external-routing contract of the Omni-Channel Developer Guide (reference §5-7): a chat
-raises a PendingServiceRouting; the partner inserts an AgentWork (Assigned, pushed); accept opens it and
+(LiveChatTranscript) or an Enhanced Chat session (MessagingSession) raises a PendingServiceRouting; the partner inserts an AgentWork (Assigned, pushed); accept opens it and
 deletes the request; decline / push time-out / agent offline hand the request back (IsPushed=false);
 transfers create a second AgentWork (to an agent) or a new request with IsTransfer (to a queue).
 
 The rules are split along the toolkit's objects: presence.py (service presence), routing.py (routing requests
-and pushed AgentWork), console.py (the agent's work and tabs), customers.py (the chat visitor). `OmniState`
-holds what they share: the lookups every toolkit call starts with and the agents' console state.
+and pushed AgentWork), console.py (the agent's work and tabs), customers.py (the chat visitor, the messaging end
+user). `OmniState` holds what they share: the lookups every toolkit call starts with and the agents' console
+state; `WorkItemKind` says what each medium's work item reads and writes.
 """
 
 from __future__ import annotations
