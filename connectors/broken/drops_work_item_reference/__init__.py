@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import PureCloudPlatformClientV2 as gc
 
 from connectors.reference.genesys_rest import PROVIDER, GenesysRest
@@ -18,3 +20,9 @@ class Genesys(GenesysRest):
         # workItemId, so the agent's alert does not show the work item and Genesys Cloud takes it for a web chat.
         chat = self.call("create chat", lambda: self.conversations.post_conversations_chats(body))
         return chat.id
+
+    def send_open_message(self, integration_id: str, body: dict[str, Any]) -> str:
+        # The same mistake on messaging: the inbound open message carries no custom attribute.
+        channel = {k: v for k, v in body["channel"].items() if k != "metadata"}
+        return super().send_open_message(integration_id, {k: v for k, v in body.items() if k != "metadata"}
+                                         | {"channel": channel})
