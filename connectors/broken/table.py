@@ -229,7 +229,8 @@ def requirement_order(runs: Iterable[Run]) -> list[str]:
     """Every requirement id any run certified, in the catalogue's order (the summaries list them so): the widest
     run's list, then whatever another run certified beyond it."""
     order: list[str] = []
-    for ids in sorted(([k.split(" [", 1)[0] for k in r.verdicts] for r in runs), key=len, reverse=True):
+    for ids in sorted((list(dict.fromkeys(k.split(" [", 1)[0] for k in r.verdicts)) for r in runs), key=len,
+                      reverse=True):
         order += [rid for rid in ids if rid not in order]
     return order
 
