@@ -252,7 +252,7 @@ def path_is_control(path: str) -> bool:
 
 def polish_junit(path: Path) -> None:
     """Names each test case of junit.xml after its scenario, as a CI page should show it: the feature as the
-    class, "[ids] scenario" as the name (pytest names them after the generated test functions)."""
+    class, "[ids] scenario [medium]" as the name (pytest names them after the generated test functions)."""
     import xml.etree.ElementTree as ET
 
     try:
@@ -266,7 +266,8 @@ def polish_junit(path: Path) -> None:
         props = {p.get("name"): p.get("value") for p in case.iter("property")}
         if props.get("scenario"):
             case.set("classname", props.get("feature") or case.get("classname", ""))
-            case.set("name", f"[{props.get('requirements', '')}] {props['scenario']}")
+            medium = f" [{props['medium']}]" if props.get("medium") else ""
+            case.set("name", f"[{props.get('requirements', '')}] {props['scenario']}{medium}")
     tree.write(path, encoding="utf-8", xml_declaration=True)
 
 
