@@ -5,18 +5,19 @@ from __future__ import annotations
 from connectors.reference.engine import SyncEngine
 from connectors.reference.events import ChangeEvent, ChangeType
 
-TRANSCRIPT = "LiveChatTranscript"
+# The work item's end, per medium: a chat transcript Completed, a messaging session Ended.
+ENDED = {"LiveChatTranscript": "Completed", "MessagingSession": "Ended"}
 
 
 class Engine(SyncEngine):
     def key_for_change(self, event: ChangeEvent) -> str:
-        if event.entity == TRANSCRIPT:
+        if event.entity in ENDED:
             return f"wi:{event.record_id}"  # the transcript is the work item: same worker as the rest of the chat
         return super().key_for_change(event)
 
     def on_change(self, event: ChangeEvent) -> None:
-        if event.entity == TRANSCRIPT and event.change_type is ChangeType.UPDATE and \
-                event.get("Status") == "Completed":
+        if event.entity in ENDED and event.change_type is ChangeType.UPDATE and \
+                event.get("Status") == ENDED[event.entity]:
             # The mistake: the end of the chat is taken for the end of the interaction. The agent has not closed
             # the chat conversation window yet, and the seed article says the client must stay connected.
             rec = self.books.get(event.record_id)

@@ -20,16 +20,19 @@ class Engine(SyncEngine):
         # The mistake: the work item is closed, so the chat is "done": the connector applies the queue's first
         # wrap-up code to the agent's leg, and the wrap-up window never waits for her code and Done.
         conversations = self.genesys.conversations
+        messaging = rec.media == "messaging"
+        list_codes = (conversations.get_conversations_message_participant_wrapupcodes if messaging
+                      else conversations.get_conversations_chat_participant_wrapupcodes)
+        patch = (conversations.patch_conversations_message_participant if messaging
+                 else conversations.patch_conversations_chat_participant)
         try:
-            codes = self.genesys.call("wrap-up codes", lambda: conversations.get_conversations_chat_participant_wrapupcodes(
-                leg.conversation_id, leg.participant_id))
+            codes = self.genesys.call("wrap-up codes", lambda: list_codes(leg.conversation_id, leg.participant_id))
             if not codes:
                 return
             body = gc.MediaParticipantRequest()
             body.wrapup = gc.WrapupInput()
             body.wrapup.code = codes[0].id
             body.wrapup.notes = "Closed in Salesforce"
-            self.genesys.call("wrap up", lambda: conversations.patch_conversations_chat_participant(
-                leg.conversation_id, leg.participant_id, body))
+            self.genesys.call("wrap up", lambda: patch(leg.conversation_id, leg.participant_id, body=body))
         except PlatformError as exc:
             log.warning("wrap-up refused", participantId=leg.participant_id, status=exc.status)
