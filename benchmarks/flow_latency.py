@@ -239,6 +239,8 @@ def recover(slot: Slot, platforms: Platforms, medium: Medium, feed: EventFeed, f
             if codes:
                 attempt(lambda c=conv, q=p, k=codes: client.wrap_up(c["id"], q["id"], k[0]["id"], "benchmark"))
     for work in _safe(console.works, []):
+        # An Assigned work (never opened) can only be declined; an Opened one is closed.
+        attempt(lambda w=work: console.call("declineAgentWork", {"workId": w.get("workId", "")}, expect_error=True))
         attempt(lambda w=work: console.close_work(w.get("workId", "")))
 
     def idle() -> tuple[bool, str]:
@@ -251,7 +253,8 @@ def recover(slot: Slot, platforms: Platforms, medium: Medium, feed: EventFeed, f
     try:
         wait_until(idle, f"{slot.person.name} to be idle again", timeout, feed=feed)
         return True
-    except WaitTimeout:
+    except WaitTimeout as exc:
+        flow.detail += f"; the agent is not idle again, so takes no more flows: {exc.seen}"
         return False
 
 
@@ -562,7 +565,8 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(run_dir, ignore_errors=True)
 
     print()
-    print(f"Flow latency through {shlex.join(parse_command(args.connector)[-2:])}: {args.flows} flows per medium, "
+    command = shlex.join("python" if part == sys.executable else part for part in parse_command(args.connector))
+    print(f"Flow latency through `{command}`: {args.flows} flows per medium, "
           f"{args.concurrency} at a time; milliseconds from the fakes' journal (stamped to the ms)")
     print(table(phases))
     if args.json:
