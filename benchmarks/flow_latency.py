@@ -71,6 +71,7 @@ MEASURES = (
     ("routedToRaised", "(a) routing request -> interaction raised"),
     ("routedToAlerting", "(b) routing request -> agent leg alerting"),
     ("pickUpToOpened", "(c) Pick Up -> AgentWork Opened"),
+    ("pickUpToInserted", "    of which Pick Up -> AgentWork inserted (Assigned)"),
     ("endToEnd", "(d) customer opens -> work opened, less click wait"),
     ("clickWait", "    click wait (alert -> Pick Up, the benchmark's own)"),
 )
@@ -317,6 +318,8 @@ def measure(flow: Flow, entries: list[dict[str, Any]]) -> dict[str, float] | str
     opened = first(lambda e: (d := change(e, "AgentWork")) is not None and (d.get("record") or {}).get(
         "Status") == "Opened" and "Status" in (d.get("changedFields") or ["Status"])
         and same_sf_id((d.get("record") or {}).get("WorkItemId"), wid))
+    inserted = first(lambda e: (d := change(e, "AgentWork", "CREATE")) is not None
+                     and same_sf_id((d.get("record") or {}).get("WorkItemId"), wid))
     found = {"work item created": created, "routing request created": routed, "interaction raised": raised,
              "agent leg alerting": alerting, "Pick Up": pick_up, "AgentWork Opened": opened}
     missing = [name for name, entry in found.items() if entry is None]
@@ -324,7 +327,8 @@ def measure(flow: Flow, entries: list[dict[str, Any]]) -> dict[str, float] | str
         return "not in the journal: " + ", ".join(missing)
     assert created and routed and raised and alerting and pick_up and opened
     # The customer's first record: every change of the customer's request carries its correlation id.
-    start = min(_time(e) for e in mine if e.get("correlationId") == created.get("correlationId"))
+    origin = created.get("correlationId")
+    start = min(_time(e) for e in mine if e.get("correlationId") == origin) if origin else _time(created)
     # A request is journaled when answered; it was received durationMs earlier.
     clicked = _time(pick_up) - float(pick_up["data"].get("durationMs") or 0.0) / 1000.0
     t_routed, t_alert, t_opened = _time(routed), _time(alerting), _time(opened)
@@ -332,6 +336,8 @@ def measure(flow: Flow, entries: list[dict[str, Any]]) -> dict[str, float] | str
     values = {"routedToRaised": _time(raised) - t_routed, "routedToAlerting": t_alert - t_routed,
               "pickUpToOpened": t_opened - clicked, "endToEnd": (t_opened - start) - click_wait,
               "clickWait": click_wait}
+    if inserted is not None:  # a connector may also open work it did not insert (a transfer's, say)
+        values["pickUpToInserted"] = _time(inserted) - clicked
     return {k: round(v * 1000.0, 2) for k, v in values.items()}
 
 
