@@ -18,7 +18,8 @@ from the world's journal, where both fakes stamp every request and state change 
 
   (a) routed -> raised    PendingServiceRouting created -> the connector's call that raises the interaction in
                           Genesys answered (POST /api/v2/conversations/chats, or the inbound open message)
-  (b) routed -> alerting  PendingServiceRouting created -> the agent's leg alerting
+  (b) routed -> alerting  PendingServiceRouting created -> the agent's leg alerting (with an agent idle, the fake's
+                          ACD alerts within the call that raises the interaction, so (b) can end before (a))
   (c) Pick Up -> Opened   the Pick Up PATCH received -> AgentWork Opened
   (d) end to end          the customer's first record -> AgentWork Opened, minus the benchmark's own wait between
                           the alert and its click (shown as "click wait")
