@@ -70,6 +70,7 @@ from harness.waits import EventFeed, WaitTimeout, wait_until  # noqa: E402
 
 MEASURES = (
     ("routedToRaised", "(a) routing request -> interaction raised"),
+    ("raiseCall", "    of which the raising call itself (in the fake)"),
     ("routedToAlerting", "(b) routing request -> agent leg alerting"),
     ("pickUpToOpened", "(c) Pick Up -> AgentWork Opened"),
     ("pickUpToInserted", "    of which Pick Up -> AgentWork inserted (Assigned)"),
@@ -337,6 +338,7 @@ def measure(flow: Flow, entries: list[dict[str, Any]]) -> dict[str, float] | str
     values = {"routedToRaised": _time(raised) - t_routed, "routedToAlerting": t_alert - t_routed,
               "pickUpToOpened": t_opened - clicked, "endToEnd": (t_opened - start) - click_wait,
               "clickWait": click_wait}
+    values["raiseCall"] = float(raised["data"].get("durationMs") or 0.0) / 1000.0
     if inserted is not None:  # a connector may also open work it did not insert (a transfer's, say)
         values["pickUpToInserted"] = _time(inserted) - clicked
     return {k: round(v * 1000.0, 2) for k, v in values.items()}
