@@ -120,3 +120,27 @@ def test_port_in_use_is_a_clear_error(tmp_path):
     finally:
         s.close()
     assert result.returncode == 2 and "cannot start" in result.stderr
+
+
+def test_serve_media_messaging_answers_chat_as_today_and_hands_out_messaging_settings(tmp_path):
+    """`serve --media messaging`: the org a current-SDK connector sees: the chat endpoints are gone (404 like any
+    unknown path), Open Messaging answers, and the sync settings name messaging alone."""
+    env_file = tmp_path / "connector.env"
+    proc, _ = _start(["--media", "messaging", "--env-file", str(env_file), "--workdir", str(tmp_path / "w")], tmp_path)
+    try:
+        env = _env_file(env_file)
+        token = requests.post(f"{env['GENESYS_LOGIN_URL']}/oauth/token", data={"grant_type": "client_credentials"},
+                              auth=(env["GENESYS_CLIENT_ID"], env["GENESYS_CLIENT_SECRET"]), timeout=10).json()
+        headers = {"Authorization": f"Bearer {token['access_token']}"}
+        chats = requests.get(f"{env['GENESYS_API_URL']}/api/v2/conversations/chats", headers=headers, timeout=10)
+        assert chats.status_code == 404 and chats.json()["code"] == "not.found"
+        integrations = requests.get(f"{env['GENESYS_API_URL']}/api/v2/conversations/messaging/integrations/open",
+                                    headers=headers, timeout=10)
+        assert integrations.status_code == 200
+        assert {i["name"] for i in integrations.json()["entities"]} >= {"Salesforce Messaging 1"}
+        settings = __import__("json").loads(Path(env["OMNI_SYNC_SETTINGS"]).read_text())
+        assert settings["media"] == "messaging" and settings["serviceChannel"] == "sfdc_livemessage"
+        assert settings["queues"] and all(q["media"] == "messaging" and q["openMessagingIntegration"]
+                                          for q in settings["queues"])
+    finally:
+        _stop(proc)
