@@ -143,6 +143,9 @@ def sync_settings(plan: dict, media: tuple[str, ...] | list[str] | str = (SeedMe
     (`"media": ["chat", "messaging"]`) and every queue entry says its own medium and service channel, which a
     one-medium file carries too. A messaging queue names its Genesys Open Messaging integration."""
     chosen = [media] if isinstance(media, str) else list(media)
+    unknown = [m for m in chosen if m not in SERVICE_CHANNELS]
+    if unknown or not chosen:
+        raise ValueError(f"unknown media {unknown or chosen!r}; the media are {', '.join(SERVICE_CHANNELS)}")
     queues = []
     if SeedMedia.CHAT in chosen:
         queues += [{"salesforce": q["salesforce_developer_name"], "genesys": q["genesys_name"],

@@ -54,11 +54,13 @@ def test_connector_environment_and_sync_settings(tmp_path):
         assert path.parent == tmp_path
         settings = json.loads(path.read_text())
         contracts.validate("salesforce", "sync-settings", settings)
-        assert settings["media"] == "chat" and settings["serviceChannel"] == "sfdc_livechat"
+        # The fakes serve both media unless told otherwise (`serve --media`): the file names both.
+        assert settings["media"] == ["chat", "messaging"] and "serviceChannel" not in settings
         assert settings["presence"]["ON_QUEUE"] == "Online" and settings["presence"]["OFFLINE"] is None
-        assert settings["queues"] == [{"salesforce": q.salesforce_developer_name, "genesys": q.genesys_name,
-                                       "media": "chat", "serviceChannel": "sfdc_livechat"}
-                                      for q in fake.world.plan.queue_pairs]
+        assert settings["queues"][:len(fake.world.plan.queue_pairs)] == [
+            {"salesforce": q.salesforce_developer_name, "genesys": q.genesys_name, "media": "chat",
+             "serviceChannel": "sfdc_livechat"} for q in fake.world.plan.queue_pairs]
+        assert {q["media"] for q in settings["queues"]} == {"chat", "messaging"}
     finally:
         stack.stop()
 
