@@ -305,7 +305,7 @@ def print_verdict(outcome: Certification, stream: TextIO | None = None) -> None:
     if judgement.not_run and judgement.verdict is not RunVerdict.CERTIFIED:
         what = "never ran" if judgement.verdict in (RunVerdict.INTERRUPTED, RunVerdict.NOT_READY) else \
             "were not selected"
-        print(f"Certification also needs {by_medium(judgement.not_run)}, which {what}.", file=out)
+        print(f"Certification also needs {keys_by_medium(judgement.not_run)}, which {what}.", file=out)
     if judgement.verdict is RunVerdict.NOTHING:
         print("Nothing selected is declared by the connector: nothing was certified.", file=out)
     warnings = outcome.summary.get("warnings") or []
@@ -321,7 +321,7 @@ def print_verdict(outcome: Certification, stream: TextIO | None = None) -> None:
         print(f"pytest's own output: {outcome.log}", file=out)
 
 
-def by_medium(keys: list[str]) -> str:
+def keys_by_medium(keys: list[str]) -> str:
     """`PICK-2 [chat], END-1 [chat], PICK-2 [messaging]` as `PICK-2, END-1 [chat]; PICK-2 [messaging]`."""
     from .media import split_key
 
