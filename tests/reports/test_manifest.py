@@ -29,9 +29,10 @@ def test_every_bundled_manifest_loads():
     for path in paths:
         m = load(path)
         assert m.name and m.version and m.command.startswith("python -m connectors.")
-        assert m.media == ("chat",) and m.profiles
+        assert m.media and set(m.media) <= {"chat", "messaging"} and m.profiles
     reference = load(REPO / "connectors" / "reference" / "connector.yaml")
     assert set(reference.profiles) == set(Profile)  # it claims everything the suite certifies, and passes it
+    assert reference.media == ("chat", "messaging")
 
 
 def test_extra_keys_such_as_a_negative_controls_are_kept(tmp_path: Path):

@@ -111,7 +111,9 @@ def test_summary_says_who_was_certified_against_what(reference):
     assert connector["manifest"]["path"].endswith("connectors/reference/connector.yaml")
     assert s["verdict"] == "passed for the selection" and s["counts"] == {"passed": 3, "failed": 0, "notRun": 0, "notDeclared": 0}
     assert s["selection"]["requirements"] == ["PRES-1", "WRAP-2", "XFER-1"]
-    assert "PICK-2" in s["requiredNotRun"] and "RES-1" in s["requiredNotRun"] and "PRES-1" not in s["requiredNotRun"]
+    needed = s["requiredNotRun"]
+    assert "PICK-2 [chat]" in needed and "RES-1 [chat]" in needed and "PRES-1 [chat]" not in needed
+    assert "PRES-1 [messaging]" in needed  # it declares messaging too, which this chat run left out
     assert s["interruptedBy"] is None and s["injectedRefusals"] == []
     assert s["traceability"] == {"ok": True, "problems": []}
     by_id = {r["id"]: r for r in s["requirements"]}
@@ -127,7 +129,7 @@ def test_junit_has_a_testcase_per_scenario(reference, idle):
         assert len(cases) == len(scenarios) > 0
         named = {(c.get("classname"), c.get("name")) for c in cases}
         for s in scenarios:
-            assert (s["feature"], f"[{','.join(s['requirements'])}] {s['name']}") in named
+            assert (s["feature"], f"[{','.join(s['requirements'])}] {s['name']} [{s['medium']}]") in named
         for case in cases:
             props = {p.get("name") for p in case.iter("property")}
             assert {"requirements", "profile", "scenario", "feature"} <= props
@@ -135,7 +137,7 @@ def test_junit_has_a_testcase_per_scenario(reference, idle):
     idle_cases = {c.get("name"): c for c in ET.parse(idle.report_dir / "junit.xml").getroot().iter("testcase")}
     assert any(c.find("failure") is not None for c in idle_cases.values())
     skipped = [c for c in idle_cases.values() if c.find("skipped") is not None]
-    assert [c.get("name") for c in skipped] == ["[RES-6] Events delivered twice create no duplicate work item"]
+    assert [c.get("name") for c in skipped] == ["[RES-6] Events delivered twice create no duplicate work item [chat]"]
     assert "not declared" in skipped[0].find("skipped").get("message", "")
 
 
