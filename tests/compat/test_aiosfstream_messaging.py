@@ -11,9 +11,8 @@ import logging
 from typing import Any
 
 import pytest
-import requests
 from aiosfstream_ng import Client, ReplayMarker, ReplayOption
-from aiosfstream_ng.auth import PasswordAuthenticator
+from test_aiosfstream import Org, authenticator_for  # the chat twin's login and HTTP plumbing
 
 import contracts
 from fakes.core import World
@@ -23,55 +22,13 @@ CHANNEL = "/data/MessagingSessionChangeEvent"
 TIMEOUT = 15.0
 
 
-def authenticator_for(base_url: str) -> type[PasswordAuthenticator]:
-    class FakeOrgAuthenticator(PasswordAuthenticator):
-        """Logs in at the fake's token endpoint instead of login.salesforce.com."""
-
-        @property
-        def _token_url(self) -> str:
-            return f"{base_url}/services/oauth2/token"
-
-    return FakeOrgAuthenticator
-
-
-class Org:
-    """The customer (control API), the agent's console (bridge) and the integration (REST), over HTTP."""
-
-    def __init__(self, stack: Any) -> None:
-        self.world = stack.world
-        self.base = stack.url("salesforce")
-        creds = self.world.plan.credentials
-        token = requests.post(f"{self.base}/services/oauth2/token", data={
-            "grant_type": "password", "client_id": creds.salesforce_client_id,
-            "client_secret": creds.salesforce_client_secret, "username": creds.salesforce_username,
-            "password": creds.salesforce_password}, timeout=10).json()["access_token"]
-        self.headers = {"Authorization": f"Bearer {token}"}
-        query = f"SELECT Id FROM User WHERE Email = '{self.world.plan.people[0].email}'"
-        self.agent = self.rest("GET", "/query", params={"q": query})["records"][0]["Id"]
-
-    def rest(self, method: str, path: str, **kw: Any) -> Any:
-        response = requests.request(method, f"{self.base}/services/data/v67.0{path}", headers=self.headers,
-                                    timeout=10, **kw)
-        assert response.status_code < 300, response.text
-        return response.json()
-
-    def console(self, method: str, **body: Any) -> Any:
-        response = requests.post(f"{self.base}/omni-toolkit/v1/users/{self.agent}/{method}", json=body,
-                                 headers=self.headers, timeout=10)
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    def customer(self, path: str, body: Any = None) -> Any:
-        response = requests.post(f"{self.base}/_fake/customers/{path}", json=body, timeout=10)
-        assert response.status_code < 300, response.text
-        return response.json()
+class MessagingOrg(Org):
+    """The chat test's org over HTTP, playing an Enhanced Chat session instead of a chat."""
 
     def whole_session(self) -> tuple[str, str]:
         """Online, a session routed and accepted, ended in the console, its tab closed: (session, work) ids."""
-        query = "SELECT Id FROM ServicePresenceStatus WHERE DeveloperName = 'Online'"
-        self.console("setServicePresenceStatus",
-                     statusId=self.rest("GET", "/query", params={"q": query})["records"][0]["Id"])
-        opened = self.customer("messaging", {
+        self.online()
+        opened = self.control("customers/messaging", {
             "queue": self.world.plan.messaging_queue_pairs[0].salesforce_developer_name, "customerName": "Ann",
             "text": "Hello"})
         psr = self.rest("GET", f"/sobjects/PendingServiceRouting/{opened['pendingServiceRoutingId']}")
@@ -130,7 +87,7 @@ def summary(messages: list[dict[str, Any]]) -> list[tuple[str, str, Any]]:
 
 def test_session_change_events_arrive_in_order_and_replay_from_a_kept_replay_id(stack, caplog):
     caplog.set_level(logging.CRITICAL, logger="asyncio")  # aiocometd logs its own cancelled poll on close
-    org = Org(stack)
+    org = MessagingOrg(stack)
     creds = org.world.plan.credentials
     auth_cls = authenticator_for(org.base)
 
