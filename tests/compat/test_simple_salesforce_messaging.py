@@ -8,34 +8,15 @@ salesforce.com` is sent to the fake, every other URL goes where it says.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
-
 import pytest
 import requests
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceMalformedRequest
+from test_simple_salesforce import FakeLoginSession  # the chat twin's login redirect
 
 import contracts
 from fakes.core import World
 from fakes.runner import start_stack
-
-LOGIN_DOMAIN_SUFFIX = ".salesforce.com"
-
-
-class FakeLoginSession(requests.Session):
-    """Sends `https://{domain}.salesforce.com/...` to the fake; any other URL goes where it says."""
-
-    def __init__(self, fake_base_url: str, ca_path: str) -> None:
-        super().__init__()
-        self._target = urlsplit(fake_base_url)
-        self.verify = ca_path
-
-    def request(self, method, url, *args, **kwargs):
-        parts = urlsplit(url)
-        if parts.hostname and parts.hostname.endswith(LOGIN_DOMAIN_SUFFIX):
-            url = urlunsplit((self._target.scheme, self._target.netloc, parts.path, parts.query, parts.fragment))
-        kwargs.setdefault("verify", self.verify)
-        return super().request(method, url, *args, **kwargs)
 
 
 @pytest.fixture(scope="module")
