@@ -39,3 +39,23 @@ def sdk_folder(request: Any) -> Path:
     cache = getattr(request.config, "cache", None)  # absent under `-p no:cacheprovider`
     cache_dir = Path(cache.mkdir("genesys-sdk")) if cache else Path(tempfile.gettempdir()) / "omni-harness-genesys-sdk"
     return install_sdk(cache_dir)
+
+
+def run_check(script: str, target: Path, stack: Any) -> tuple[dict[str, Any], list[str | None]]:
+    """Runs `script URL CLIENT_ID SECRET` with SDK 269 first on the path against the stack's Genesys fake; answers
+    what the script printed (its last line, JSON) and, for every response the SDK received, the contracts/genesys
+    schema it matched (None for a response no schema names)."""
+    import json
+    import os
+
+    from fakes.genesys.routes.conformance import check_response
+
+    creds = stack.world.plan.credentials
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(target), os.environ.get("PYTHONPATH", "")]))
+    proc = subprocess.run([sys.executable, script, stack.url("genesys"), creds.genesys_client_id,
+                           creds.genesys_client_secret], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, f"SDK {SDK_VERSION} check failed:\n{proc.stdout}\n{proc.stderr}"
+    app = stack.fakes["genesys"].app
+    checked = [check_response(app, e.data["method"], e.data["path"], e.data["status"], e.data["responseBody"])
+               for e in stack.world.journal.since(0, kinds=["request"], source="genesys")]
+    return json.loads(proc.stdout.strip().splitlines()[-1]), checked

@@ -9,11 +9,9 @@ PYTHONPATH. This file is also that subprocess's script (`python test_genesys_sdk
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 
-from genesys_sdk import SDK_VERSION, sdk_folder
+from genesys_sdk import SDK_VERSION, run_check, sdk_folder
 
 ON_QUEUE = "e08eaf1b-ee47-4fa9-a231-1200e284798f"
 AVAILABLE = "6a3af858-942f-489d-9700-5f9bcdcdae9b"
@@ -76,23 +74,14 @@ def _check(url: str, client_id: str, secret: str) -> dict:
 # -- the test ---------------------------------------------------------------------------------------
 def test_sdk269_presence_routing_queues_and_channels(request, tmp_path_factory):
     from fakes.core import World
-    from fakes.genesys.routes.conformance import check_response
     from fakes.runner import start_stack
 
     target = sdk_folder(request)
     stack = start_stack(World(seed=5, agents=3), names=["genesys"], workdir=tmp_path_factory.mktemp("genesys-269"))
     try:
-        creds = stack.world.plan.credentials
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(target), os.environ.get("PYTHONPATH", "")]))
-        proc = subprocess.run([sys.executable, __file__, stack.url("genesys"), creds.genesys_client_id,
-                               creds.genesys_client_secret], capture_output=True, text=True, env=env, timeout=120)
-        assert proc.returncode == 0, f"SDK {SDK_VERSION} check failed:\n{proc.stdout}\n{proc.stderr}"
-        out = json.loads(proc.stdout.strip().splitlines()[-1])
-        agent = stack.fakes["genesys"].org.user_by_email(stack.world.plan.people[0].email)
         # every response SDK 269 received matches contracts/genesys (notification bodies are checked by their own tests)
-        checked = [check_response(stack.fakes["genesys"].app, e.data["method"], e.data["path"], e.data["status"],
-                                  e.data["responseBody"])
-                   for e in stack.world.journal.since(0, kinds=["request"], source="genesys")]
+        out, checked = run_check(__file__, target, stack)
+        agent = stack.fakes["genesys"].org.user_by_email(stack.world.plan.people[0].email)
         assert len([c for c in checked if c]) >= 10
     finally:
         stack.stop()

@@ -12,11 +12,9 @@ script (`python test_genesys_sdk269_messaging.py URL CLIENT_ID SECRET`).
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 
-from genesys_sdk import SDK_VERSION, sdk_folder
+from genesys_sdk import SDK_VERSION, run_check, sdk_folder
 
 ON_QUEUE = "e08eaf1b-ee47-4fa9-a231-1200e284798f"
 WORK_ITEM = "0Mw5i000000AbCdCAK"
@@ -150,22 +148,14 @@ def _check(url: str, client_id: str, secret: str) -> dict:
 # -- the test ---------------------------------------------------------------------------------------
 def test_sdk269_runs_a_whole_open_messaging_flow(request, tmp_path_factory):
     from fakes.core import World
-    from fakes.genesys.routes.conformance import check_response
     from fakes.runner import start_stack
 
     target = sdk_folder(request)
     stack = start_stack(World(seed=5, agents=3), names=["genesys"], workdir=tmp_path_factory.mktemp("genesys-269m"))
     try:
-        creds = stack.world.plan.credentials
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(target), os.environ.get("PYTHONPATH", "")]))
-        proc = subprocess.run([sys.executable, __file__, stack.url("genesys"), creds.genesys_client_id,
-                               creds.genesys_client_secret], capture_output=True, text=True, env=env, timeout=120)
-        assert proc.returncode == 0, f"SDK {SDK_VERSION} check failed:\n{proc.stdout}\n{proc.stderr}"
-        out = json.loads(proc.stdout.strip().splitlines()[-1])
-        fake = stack.fakes["genesys"]
         # every response SDK 269 received matches contracts/genesys
-        checked = [check_response(fake.app, e.data["method"], e.data["path"], e.data["status"], e.data["responseBody"])
-                   for e in stack.world.journal.since(0, kinds=["request"], source="genesys")]
+        out, checked = run_check(__file__, target, stack)
+        fake = stack.fakes["genesys"]
         assert {"open-integration-entity-listing", "open-integration", "open-message-normalized-message",
                 "message-conversation", "message-data", "wrapup-code-list"} <= set(checked)
         agent = fake.org.user_by_email(stack.world.plan.people[0].email)
