@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import re
+import secrets
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -32,6 +36,66 @@ class Entry:
 
 Listener = Callable[[Entry], None]
 
+# Credentials never reach the journal: whatever reads it (the control API's /journal and /events, reports, the
+# desktop timeline) is shown a stand-in. The stand-in is a keyed hash, stable for the life of the process, so two
+# requests made with one token can still be told apart from requests made with another, but it cannot be replayed
+# or guessed offline (the key is random per process).
+SECRET_KEYS = frozenset(k.lower() for k in (
+    "access_token", "refresh_token", "id_token", "client_secret", "password", "sessionId", "session_id", "sid",
+    "Authorization", "security_token", "token", "outboundNotificationWebhookSignatureSecretToken", "secret",
+))
+_KEY = secrets.token_bytes(32)
+_NAMES = "|".join(sorted((re.escape(k) for k in SECRET_KEYS), key=len, reverse=True))
+# `Bearer x` / `OAuth x` / `Basic x` in a header value or a text body.
+# Long and without spaces, as tokens are: "no bearer token specified" in an error message stays readable.
+_SCHEME = re.compile(r"\b(Bearer|OAuth|Basic)(\s+)([A-Za-z0-9._~+/=!:-]{16,})", re.IGNORECASE)
+# `password=x&client_secret=y` in a form body or a query string.
+_FORM = re.compile(rf"(^|[&?;\s])({_NAMES})=([^&;\s]*)", re.IGNORECASE)
+# `<password>x</password>`, `<sessionId>x</sessionId>` in the SOAP login (any namespace prefix).
+_XML = re.compile(rf"(<(?:\w+:)?({_NAMES})>)([^<]*)(</)", re.IGNORECASE)
+# `"access_token": "x"` inside a string that carries JSON text (a body journaled as text).
+_JSON_TEXT = re.compile(rf"(\"({_NAMES})\"\s*:\s*\")((?:[^\"\\\\]|\\\\.)*)(\")", re.IGNORECASE)
+
+
+def stand_in(kind: str, value: str) -> str:
+    """What the journal keeps of a credential: its kind and a short keyed hash (`[redacted password 1a2b3c4d]`)."""
+    digest = hmac.new(_KEY, value.encode("utf-8", "replace"), hashlib.sha256).hexdigest()[:8]
+    return f"[redacted {kind.lower()} {digest}]"
+
+
+def _is_stand_in(value: str) -> bool:
+    return value.startswith("[redacted ")
+
+
+def redact_text(text: str) -> str:
+    """A header value, query string or text body with every credential in it replaced by its stand-in."""
+    if not text:
+        return text
+    text = _SCHEME.sub(lambda m: f"{m[1]}{m[2]}{stand_in(m[1], m[3])}", text)
+    text = _FORM.sub(lambda m: f"{m[1]}{m[2]}={stand_in(m[2], m[3])}" if m[3] else m[0], text)
+    text = _XML.sub(lambda m: f"{m[1]}{stand_in(m[2], m[3])}{m[4]}" if m[3] else m[0], text)
+    return _JSON_TEXT.sub(lambda m: f"{m[1]}{stand_in(m[2], m[3])}{m[4]}" if m[3] else m[0], text)
+
+
+def redact(value: Any) -> Any:
+    """A copy of `value` (journal data: bodies, query, headers) with every credential replaced by its stand-in:
+    the values of secret-named keys at any depth, and `Bearer`/form/SOAP credentials inside strings."""
+    if isinstance(value, dict):
+        out: dict[Any, Any] = {}
+        for key, item in value.items():
+            if isinstance(key, str) and key.lower() in SECRET_KEYS and isinstance(item, str) and item \
+                    and not _is_stand_in(item):
+                keeps_scheme = key.lower() == "authorization" and _SCHEME.search(item)
+                out[key] = redact_text(item) if keeps_scheme else stand_in(key, item)
+            else:
+                out[key] = redact(item)
+        return out
+    if isinstance(value, list):
+        return [redact(item) for item in value]
+    if isinstance(value, str):
+        return redact_text(value)
+    return value
+
 
 class Journal:
     """Append-only, monotonically numbered; long-poll waits and synchronous listeners read it.
@@ -53,6 +117,7 @@ class Journal:
 
     # -- writing ---------------------------------------------------------------------------------
     def append(self, kind: str, source: str, type: str, data: dict[str, Any], correlation_id: str = "") -> Entry:
+        data = redact(data)  # before anyone (reader or listener) can see it
         with self._dispatch:
             with self._cond:
                 entry = Entry(self._next_seq, self.clock.iso(), kind, source, type, correlation_id, data)
