@@ -6,7 +6,7 @@ import ipaddress
 import json
 from typing import TYPE_CHECKING, Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
 from .errors import ControlError
 from .faults import FaultAction, FaultRuleError
@@ -216,6 +216,12 @@ def make_control_blueprint(fake: Fake) -> Blueprint:
         if not removed:
             raise ControlError(f"no fault rule {rule_id!r}", status=404, error="not_found")
         return jsonify({"removed": removed})
+
+    @bp.get("/openapi.json", endpoint="openapi")
+    def openapi():
+        from .openapi import document
+
+        return jsonify(document(current_app, fake.name))
 
     @bp.post("/tokens")
     def tokens():

@@ -116,6 +116,8 @@ class RouteTable:
             app.register_blueprint(api.blueprint)
             for spec in api.specs:
                 self.specs[spec.endpoint] = spec
+        # the app's own record of its operations: what `/_fake/openapi.json` documents
+        app.extensions.setdefault("route_specs", {}).update(self.specs)
 
     def spec_for(self, app: Flask, method: str, path: str) -> tuple[RouteSpec, dict[str, Any]] | None:
         """The route spec serving `method path` on `app` and its view arguments, if any."""
