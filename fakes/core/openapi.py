@@ -147,7 +147,8 @@ SALESFORCE = Platform(
                    ("POST", "/services/oauth2/revoke"): "application/x-www-form-urlencoded",
                    ("POST", "/services/Soap/u/<version>"): "text/xml"},
     response_media={("POST", "/services/Soap/u/<version>"): "text/xml"},
-    errors={},
+    errors={("GET", "/services/oauth2/revoke"): {"default": "oauth-token-error"},
+            ("POST", "/services/oauth2/revoke"): {"default": "oauth-token-error"}},
     security={"session": {"type": "http", "scheme": "bearer",
                           "description": "an OAuth access token or session id (`Bearer x` or `OAuth x`)"}},
     bearer="session",
@@ -248,6 +249,9 @@ def _control_operation(builder: _Builder, endpoint: str, method: str, rule: str,
     key = endpoint.rsplit(".", 1)[-1]
     op = CONTROL.get(key, Operation(response=_OBJECT))
     error = builder.inline("fake-control-error", CONTROL_ERROR)
+    if endpoint.startswith(f"{platform.name}_fake_control."):
+        # the platform's own control routes pass the model's refusals on in the platform's error body
+        error = {"anyOf": [error, builder.contract(platform.error)]}
     if key == "tokens":
         response: dict[str, Any] | None = builder.contract(TOKEN_RESPONSE[platform.name])
     else:
@@ -280,9 +284,14 @@ def _spec_operation(builder: _Builder, spec: RouteSpec, method: str, rule: str, 
     elif (method, rule) in platform.response_media:
         ok["content"] = {platform.response_media[(method, rule)]: {}}
     responses[str(spec.status)] = ok
+    if (method, rule) in platform.response_media:
+        # a SOAP fault is HTTP 500 on the platform (SOAP 1.1), not a server error
+        responses["500"] = {"description": "a SOAP fault", "content": {platform.response_media[(method, rule)]: {}}}
     for status, name in platform.errors.get((method, rule), {}).items():
         responses.setdefault(status, {"description": "refused", "content": _json_content(builder.contract(name))})
-    if (method, rule) in platform.response_media:
+    if "default" in responses:
+        pass
+    elif (method, rule) in platform.response_media:
         responses["default"] = {"description": "the platform's error body (a SOAP fault)",
                                 "content": {platform.response_media[(method, rule)]: {}}}
     else:
