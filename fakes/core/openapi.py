@@ -297,6 +297,9 @@ def _spec_operation(builder: _Builder, spec: RouteSpec, method: str, rule: str, 
     else:
         error = spec.error or (None if control else platform.error)
         error_schema = builder.contract(error) if error else builder.inline("fake-control-error", CONTROL_ERROR)
+        if error and error != platform.error and not control:
+            # a path werkzeug cannot route (a control character in a `<path:x>`) gets the platform's 404 body
+            error_schema = {"anyOf": [error_schema, builder.contract(platform.error)]}
         responses["default"] = {"description": "the platform's error body", "content": _json_content(error_schema)}
     out: dict[str, Any] = {
         "operationId": spec.endpoint.replace(".", "_"),

@@ -23,7 +23,7 @@ from fakes.core.control import parse_json
 
 # Examples per operation: valid requests, then invalid ones (costlier to generate). With about 120 operations the
 # whole file stays under 90 s on two cores.
-EXAMPLES = {GenerationMode.POSITIVE: 5, GenerationMode.NEGATIVE: 2}
+EXAMPLES = {GenerationMode.POSITIVE: 4, GenerationMode.NEGATIVE: 2}
 # Control routes that change the rules of the world rather than use it: injected faults answer 5xx by design, a seed
 # of a billion agents or a clock advanced by years is a test of its own (tests/fuzz/test_bad_input_walk.py walks them).
 NOT_FUZZED = {("POST", "/_fake/faults"), ("POST", "/_fake/seed"), ("POST", "/_fake/clock/advance"),
@@ -44,7 +44,16 @@ def strict_json(ctx: Any, response: schemathesis.Response, case: schemathesis.Ca
     return True
 
 
-CHECKS = [not_a_server_error, response_schema_conformance, strict_json]
+@schemathesis.check
+def no_server_error(ctx: Any, response: schemathesis.Response, case: schemathesis.Case) -> bool | None:
+    """No 5xx, but for the SOAP login's faults: SOAP 1.1 sends every fault as HTTP 500, and so does the platform."""
+    if case.path.startswith("/services/Soap/") and response.status_code == 500 and \
+            b"<soapenv:Fault>" in (response.content or b""):
+        return True
+    return not_a_server_error(ctx, response, case)
+
+
+CHECKS = [no_server_error, response_schema_conformance, strict_json]
 
 
 def genesys_login(fakes) -> dict[str, str]:
