@@ -260,6 +260,7 @@ class GenesysAcd(RuleBasedStateMachine):
                    {"state": "disconnected"}, (202,))
         self._after_step()
 
+    @precondition(lambda self: self._agent_legs("alerting"))  # only alerts have a timer to run out
     @rule(seconds=st.sampled_from([1, 5, 29, 30, 31, 60]))
     def clock_moves(self, seconds: int) -> None:
         r = self.client.post("/_fake/clock/advance", json={"seconds": seconds})
