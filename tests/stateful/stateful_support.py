@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, settings
 
 # Each machine's budget; the whole folder stays well under a minute on two busy cores.
 MACHINE_SETTINGS = settings(
-    max_examples=30,
-    stateful_step_count=20,
+    max_examples=20,
+    stateful_step_count=15,
     deadline=None,
     derandomize=True,
     database=None,
