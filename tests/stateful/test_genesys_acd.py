@@ -138,7 +138,7 @@ class GenesysAcd(RuleBasedStateMachine):
         self._after_step()
 
     @rule(agent=st.integers(0, 3), presence=st.sampled_from(PRESENCES))
-    def change_presence(self, agent: int, presence: str) -> None:
+    def presence_status_changes(self, agent: int, presence: str) -> None:
         uid = self.users[agent]
         self._call("PATCH", f"/api/v2/users/{uid}/presences/purecloud", self.agent_headers[uid],
                    {"presenceDefinition": {"id": presence}}, (200,))

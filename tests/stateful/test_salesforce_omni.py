@@ -120,7 +120,7 @@ class OmniRouting(RuleBasedStateMachine):
         return items[index % len(items)] if items else None
 
     # -- rules: agents in the console ---------------------------------------------------------------------
-    @initialize(online=st.integers(1, 4))
+    @initialize(online=st.integers(2, 4))
     def some_agents_online(self, online: int) -> None:
         for uid in self.agents[:online]:
             assert self._bridge(uid, "setServicePresenceStatus", {"statusId": self.statuses["Online"]}).status_code \
@@ -128,7 +128,7 @@ class OmniRouting(RuleBasedStateMachine):
         self._after_step()
 
     @rule(agent=st.integers(0, 3), status=st.sampled_from(["Online", "Online", "Busy", "logout"]))
-    def change_presence(self, agent: int, status: str) -> None:
+    def presence_status_changes(self, agent: int, status: str) -> None:
         uid = self.agents[agent]
         if status == "logout":
             r = self._bridge(uid, "logout")
@@ -180,7 +180,8 @@ class OmniRouting(RuleBasedStateMachine):
         self._after_step()
 
     # -- rules: customers and the connector -----------------------------------------------------------
-    @precondition(lambda self: len(self._live_items()) < MAX_LIVE_ITEMS)
+    @precondition(lambda self: len(self._live_items()) < MAX_LIVE_ITEMS
+                  and len([p for p in self._pending() if not p["IsPushed"]]) < 2)
     @rule(media=st.sampled_from(["chats", "messaging"]))
     def customer_arrives(self, media: str) -> None:
         queue = "Chat_Queue_1" if media == "chats" else "Messaging_Queue_1"
@@ -188,7 +189,7 @@ class OmniRouting(RuleBasedStateMachine):
         assert r.status_code == 201, r.json
         self._after_step()
 
-    @precondition(lambda self: self._live_items())
+    @precondition(lambda self: len(self._live_items()) >= 2)
     @rule(pick=st.integers(0, 7))
     def customer_leaves(self, pick: int) -> None:
         media, item = self._pick(self._live_items(), pick)
@@ -197,8 +198,9 @@ class OmniRouting(RuleBasedStateMachine):
         self._after_step()
 
     @precondition(lambda self: self._pending())
-    @rule(pick=st.integers(0, 7), agent=st.integers(0, 3), weight=st.sampled_from([None, 1, 2, 3]))
-    def connector_pushes_work(self, pick: int, agent: int, weight: int | None) -> None:
+    # Two agents take all the work, so their capacity fills up.
+    @rule(pick=st.integers(0, 7), agent=st.integers(0, 1), weight=st.sampled_from([None, 1, 2, 4]))
+    def assign_work_as_the_connector(self, pick: int, agent: int, weight: int | None) -> None:
         """The connector's part: an AgentWork for the agent who picked up in Genesys (integration session)."""
         psr = self._pick(self._pending(), pick)
         uid = self.agents[agent]
