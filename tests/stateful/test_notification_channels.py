@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -97,12 +98,16 @@ class GenesysChannels(RuleBasedStateMachine):
             out.append((message["topicName"], message["eventBody"]))
 
     # -- rules: the subscriber -----------------------------------------------------------------------------
-    @initialize(topics=st.sets(st.integers(0, 6), max_size=4))
+    @initialize(topics=st.sets(st.integers(0, 6), min_size=2, max_size=5))
     def first_subscriptions(self, topics: set[int]) -> None:
         names = [self.topic_pool[i] for i in sorted(topics)]
         self._subscriptions("PUT", names)
         self.subscribed = set(names)
         self._after_step()
+
+    @initialize(user=st.integers(0, 1))
+    def an_agent_goes_on_queue(self, user: int) -> None:
+        self.agent_changes_presence(user, PRESENCES[0])
 
     @rule(topics=st.sets(st.integers(0, 6), min_size=1, max_size=3))
     def subscribe_more(self, topics: set[int]) -> None:
@@ -169,10 +174,10 @@ class GenesysChannels(RuleBasedStateMachine):
     # -- invariants ------------------------------------------------------------------------------------
     @invariant()
     def every_owed_notification_arrives_once(self) -> None:
-        assert self.received == self.owed, (
-            f"the socket got {len(self.received)} notifications, the journal owes {len(self.owed)}: "
-            f"extra {[t for t, _ in self.received if (t, _) not in self.owed]}, "
-            f"missing {[t for t, _ in self.owed if (t, _) not in self.received]}")
+        if self.received != self.owed:
+            got, owed = Counter(t for t, _ in self.received), Counter(t for t, _ in self.owed)
+            raise AssertionError(f"the socket got {len(self.received)} notifications, the journal owes "
+                                 f"{len(self.owed)}: extra {dict(got - owed)}, missing {dict(owed - got)}")
 
     @invariant()
     def one_journal_event_per_subscription_change(self) -> None:
@@ -255,6 +260,20 @@ class CometdChannels(RuleBasedStateMachine):
         return r
 
     # -- rules: the subscriber -----------------------------------------------------------------------------
+    @initialize(channels=st.sets(st.sampled_from(CDC_CHANNELS), min_size=1, max_size=3))
+    def first_subscriptions(self, channels: set[str]) -> None:
+        for channel in sorted(channels):
+            [reply] = self._bayeux({"channel": "/meta/subscribe", "clientId": self.client_id,
+                                    "subscription": channel})
+            assert reply["successful"], reply
+            self.subscribed.add(channel)
+        self._after_step()
+
+    @initialize(agent=st.integers(0, 1))
+    def an_agent_online_and_a_customer_waiting(self, agent: int) -> None:
+        self.agent_presence(agent, "Online")
+        self.customer_chat()
+
     @rule(channel=st.sampled_from(CDC_CHANNELS))
     def subscribe(self, channel: str) -> None:
         [reply] = self._bayeux({"channel": "/meta/subscribe", "clientId": self.client_id, "subscription": channel})

@@ -127,6 +127,11 @@ class OmniRouting(RuleBasedStateMachine):
                 == 200
         self._after_step()
 
+    @initialize(media=st.lists(st.sampled_from(["chats", "messaging"]), min_size=1, max_size=3))
+    def customers_waiting(self, media: list[str]) -> None:
+        for medium in media:
+            self.customer_arrives(medium)
+
     @rule(agent=st.integers(0, 3), status=st.sampled_from(["Online", "Online", "Busy", "logout"]))
     def presence_status_changes(self, agent: int, status: str) -> None:
         uid = self.agents[agent]
@@ -198,12 +203,24 @@ class OmniRouting(RuleBasedStateMachine):
         self._after_step()
 
     @precondition(lambda self: self._pending())
-    # Two agents take all the work, so their capacity fills up.
-    @rule(pick=st.integers(0, 7), agent=st.integers(0, 1), weight=st.sampled_from([None, 1, 2, 4]))
+    # Two agents take all the work and a whole capacity's weight comes first, so capacity fills up.
+    @precondition(lambda self: self._pending())
+    @rule(pick=st.integers(0, 7), agent=st.integers(0, 1), weight=st.sampled_from([4, None, 1, 2]))
     def assign_work_as_the_connector(self, pick: int, agent: int, weight: int | None) -> None:
         """The connector's part: an AgentWork for the agent who picked up in Genesys (integration session)."""
-        psr = self._pick(self._pending(), pick)
-        uid = self.agents[agent]
+        self._push(self._pick(self._pending(), pick), self.agents[agent], weight)
+        self._after_step()
+
+    @precondition(lambda self: len(self._pending()) >= 2)
+    @rule(agent=st.integers(0, 1), weight=st.sampled_from([2, None, 1]))
+    def assign_a_burst_to_one_agent(self, agent: int, weight: int | None) -> None:
+        """Every waiting request to the same agent at once, as a connector might after an outage."""
+        for psr in [p for p in self._pending() if not p["IsPushed"]]:
+            self._push(psr, self.agents[agent], weight)
+            self.snapshot = self._state()  # the next push sees this one's work
+        self._after_step()
+
+    def _push(self, psr: dict[str, Any], uid: str, weight: int | None) -> None:
         body: dict[str, Any] = {"ServiceChannelId": psr["ServiceChannelId"], "WorkItemId": psr["WorkItemId"],
                                 "UserId": uid, "PendingServiceRoutingId": psr["Id"]}
         if weight is not None:
@@ -216,7 +233,6 @@ class OmniRouting(RuleBasedStateMachine):
             assert fits, f"an AgentWork of {units} units was pushed to {uid} at {self._workload(uid)} of " \
                          f"{self._capacity(uid)}"
             assert not psr["IsPushed"], "a request already pushed got a second AgentWork"
-        self._after_step()
 
     @precondition(lambda self: self._works(ASSIGNED))  # only pushed work has a timer to run out
     @rule(seconds=st.sampled_from([5, 30, 59, 60, 61]))
