@@ -42,6 +42,7 @@ LEGAL_ROUTING_MOVES = {
 LIVE = ("alerting", "connected")
 # More customers than agents, so work waits in queue, but few enough that every conversation gets handled.
 MAX_LIVE_CONVERSATIONS = 6
+ACW_TIMEOUT_MS = 20_000
 
 
 def leg_state(p: dict[str, Any]) -> str | None:
@@ -123,6 +124,9 @@ class GenesysAcd(RuleBasedStateMachine):
         return [(c, p) for c in self.snapshot["conversations"] for p in c["participants"]
                 if p["purpose"] == "customer" and leg_state(p) == "connected"]
 
+    def _resettable(self) -> list[str]:
+        return [uid for uid in self.users if self.routing[uid] in ("NOT_RESPONDING", "INTERACTING")]
+
     def _pick(self, items: list[Any], index: int) -> Any:
         return items[index % len(items)] if items else None
 
@@ -137,6 +141,14 @@ class GenesysAcd(RuleBasedStateMachine):
                        {"presenceDefinition": {"id": ON_QUEUE}}, (200,))
         self._after_step()
 
+    @initialize(prompt=st.sampled_from(["MANDATORY_TIMEOUT", "MANDATORY_FORCED_TIMEOUT", "MANDATORY"]))
+    def second_queues_time_their_wrap_up(self, prompt: str) -> None:
+        """The admin gives the second queues an ACW time limit, so wrap-up also ends by the clock."""
+        for name in ("Chat Queue 2", "Messaging Queue 2"):
+            self._call("PUT", f"/api/v2/routing/queues/{self.queues[name]}", self.integration,
+                       {"name": name, "acwSettings": {"wrapupPrompt": prompt, "timeoutMs": ACW_TIMEOUT_MS}}, (200,))
+        self._after_step()
+
     @rule(agent=st.integers(0, 3), presence=st.sampled_from(PRESENCES))
     def presence_status_changes(self, agent: int, presence: str) -> None:
         uid = self.users[agent]
@@ -144,9 +156,11 @@ class GenesysAcd(RuleBasedStateMachine):
                    {"presenceDefinition": {"id": presence}}, (200,))
         self._after_step()
 
-    @rule(agent=st.integers(0, 3))
-    def reset_not_responding(self, agent: int) -> None:
-        uid = self.users[agent]
+    @precondition(lambda self: self._resettable())
+    @rule(pick=st.integers(0, 3))
+    def reset_not_responding(self, pick: int) -> None:
+        """The client's way out of NOT_RESPONDING; asked of a busy agent, it is refused."""
+        uid = self._pick(self._resettable(), pick)
         before = self.routing[uid]
         r = self._call("PUT", f"/api/v2/users/{uid}/routingstatus", self.agent_headers[uid], {"status": "IDLE"})
         if before in ("NOT_RESPONDING", "IDLE"):
@@ -157,32 +171,26 @@ class GenesysAcd(RuleBasedStateMachine):
         if before == "NOT_RESPONDING":
             assert self.routing[uid] != "NOT_RESPONDING"
 
+    # Answering comes first and twice: it is what agents mostly do, and what the later rules need.
     @precondition(lambda self: self._agent_legs("alerting"))
-    @rule(pick=st.integers(0, 7))
-    def pick_up(self, pick: int) -> None:
-        leg = self._pick(self._agent_legs("alerting"), pick)
-        if leg is None:
-            return
-        media, cid, pid, uid = leg
-        self._call("PATCH", self._participant_path(media, cid, pid), self.agent_headers[uid],
-                   {"state": "connected"}, (202,))
+    @rule(pick=st.integers(0, 7), response=st.sampled_from(["answer", "answer", "decline", "wrap up"]))
+    def agent_responds_to_alert(self, pick: int, response: str) -> None:
+        media, cid, pid, uid = self._pick(self._agent_legs("alerting"), pick)
+        path = self._participant_path(media, cid, pid)
+        if response == "wrap up":
+            # nothing to wrap up before the interaction was even answered
+            code = self.snapshot["wrapupCodes"][0]["id"]
+            self._call("PATCH", path, self.agent_headers[uid], {"wrapup": {"code": code}}, (400,))
+        else:
+            state = "connected" if response == "answer" else "disconnected"
+            self._call("PATCH", path, self.agent_headers[uid], {"state": state}, (202,))
         self._after_step()
-        assert self.legs[pid] == "connected"
-
-    @precondition(lambda self: self._agent_legs("alerting"))
-    @rule(pick=st.integers(0, 7))
-    def decline(self, pick: int) -> None:
-        leg = self._pick(self._agent_legs("alerting"), pick)
-        if leg is None:
-            return
-        media, cid, pid, uid = leg
-        self._call("PATCH", self._participant_path(media, cid, pid), self.agent_headers[uid],
-                   {"state": "disconnected"}, (202,))
-        self._after_step()
+        assert self.legs[pid] == ("connected" if response == "answer" else
+                                  "disconnected" if response == "decline" else "alerting")
 
     @precondition(lambda self: self._agent_legs("connected"))
     @rule(pick=st.integers(0, 7))
-    def disconnect(self, pick: int) -> None:
+    def agent_hangs_up(self, pick: int) -> None:
         leg = self._pick(self._agent_legs("connected"), pick)
         if leg is None:
             return
@@ -194,7 +202,7 @@ class GenesysAcd(RuleBasedStateMachine):
 
     @precondition(lambda self: self._owing())
     @rule(pick=st.integers(0, 7), code=st.integers(0, 3))
-    def wrap_up(self, pick: int, code: int) -> None:
+    def after_call_wrap_up(self, pick: int, code: int) -> None:
         leg = self._pick(self._owing(), pick)
         if leg is None:
             return
@@ -204,18 +212,6 @@ class GenesysAcd(RuleBasedStateMachine):
         assert codes, "a queue offers wrap-up codes"
         self._call("PATCH", path, self.agent_headers[uid],
                    {"wrapup": {"code": codes[code % len(codes)]["id"], "notes": "done"}}, (202,))
-        self._after_step()
-
-    @precondition(lambda self: self._agent_legs("alerting"))
-    @rule(pick=st.integers(0, 7))
-    def wrap_up_while_alerting_is_refused(self, pick: int) -> None:
-        leg = self._pick(self._agent_legs("alerting"), pick)
-        if leg is None:
-            return
-        media, cid, pid, uid = leg
-        path = self._participant_path(media, cid, pid)
-        code = self.snapshot["wrapupCodes"][0]["id"]
-        self._call("PATCH", path, self.agent_headers[uid], {"wrapup": {"code": code}}, (400,))
         self._after_step()
 
     @precondition(lambda self: self._agent_legs("disconnected"))
@@ -260,7 +256,8 @@ class GenesysAcd(RuleBasedStateMachine):
                    {"state": "disconnected"}, (202,))
         self._after_step()
 
-    @precondition(lambda self: self._agent_legs("alerting"))  # only alerts have a timer to run out
+    # only alerts and after-call work have a timer to run out
+    @precondition(lambda self: self._agent_legs("alerting") or self._owing())
     @rule(seconds=st.sampled_from([1, 5, 29, 30, 31, 60]))
     def clock_moves(self, seconds: int) -> None:
         r = self.client.post("/_fake/clock/advance", json={"seconds": seconds})
