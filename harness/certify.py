@@ -161,8 +161,7 @@ def check_connector_libraries(connector: str | None, lookup: ManifestLookup) -> 
 
     missing = missing_libraries()
     if missing:
-        raise ConnectorLibrariesMissing(f"cannot certify the bundled reference connector: {missing_message(missing)}; "
-                                        "or certify your own connector with --connector CMD")
+        raise ConnectorLibrariesMissing(f"{missing_message(missing)}; or certify your own connector with --connector CMD")
 
 
 @contextlib.contextmanager

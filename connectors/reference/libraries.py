@@ -35,6 +35,6 @@ def missing_libraries() -> list[str]:
 def missing_message(missing: list[str]) -> str:
     """One line: what is missing, where, and the command that installs it."""
     verb = "is" if len(missing) == 1 else "are"
-    return (f"the reference connector is written with the platforms' client libraries, and {', '.join(missing)} "
-            f"{verb} not installed in this Python ({sys.executable}): install them with {INSTALL} "
+    return (f"the bundled reference connector needs the platforms' client libraries, and {', '.join(missing)} "
+            f"{verb} not installed in this Python ({sys.executable}): {INSTALL} installs them "
             f"(in a checkout: pip install -e '.[reference]')")
