@@ -279,6 +279,7 @@ def play(bash: Bash, steps: dict[int, str], folder: Path) -> None:
 
     # 5. On Queue in Genesys -> Online in Omni-Channel; the chat alerts her, carrying the work item.
     printed = step(5)
+    assert printed_value(printed, r"^On Queue: (\d+)$").group(1) == "200"
     g, s = org.states()
     assert user_of(g, guser["id"])["presence"]["presenceDefinition"]["systemPresence"] == "On Queue"
     assert s["org"]["omni"]["agents"][suser["Id"]]["statusDeveloperName"] == "Online"
@@ -286,7 +287,7 @@ def play(bash: Bash, steps: dict[int, str], folder: Path) -> None:
     assert printed_value(printed, r"alerting: (\S+)").group(1) == work_item
 
     # 6. Pick Up -> connected in Genesys; her AgentWork is Opened, the chat InProgress, the routing request gone.
-    step(6)
+    assert printed_value(step(6), r"^Pick Up: (\d+)$").group(1) == "202"
     g, s = org.states()
     assert agent_leg(g, work_item, guser["id"])["chats"][0]["state"] == "connected"
     assert user_of(g, guser["id"])["routingStatus"]["status"] == "INTERACTING"
@@ -296,14 +297,14 @@ def play(bash: Bash, steps: dict[int, str], folder: Path) -> None:
     assert not records(s, "PendingServiceRouting", WorkItemId=work_item, IsDeleted=False)
 
     # 7. the tab closed in the console -> the AgentWork is Closed, her Genesys leg disconnected, wrap-up due.
-    step(7)
+    assert printed_value(step(7), r"^closeTab: (\d+)$").group(1) == "200"
     g, s = org.states()
     assert [w["Status"] for w in records(s, "AgentWork", WorkItemId=work_item)] == ["Closed"]
     leg = agent_leg(g, work_item, guser["id"])
     assert leg["chats"][0]["state"] == "disconnected" and leg["wrapupRequired"] and "wrapup" not in leg, leg
 
     # 8. wrap-up with one of the codes, Done -> the code is recorded and she is routable (IDLE) again.
-    step(8)
+    assert printed_value(step(8), r"^wrap-up: (\d+)$").group(1) == "202"
     g, s = org.states()
     leg = agent_leg(g, work_item, guser["id"])
     assert leg.get("wrapup", {}).get("code") in {c["id"] for c in g["org"]["wrapupCodes"]}, leg
