@@ -26,7 +26,7 @@ import pytest
 
 from .connector import parse_command
 from .features import suite_module
-from .manifest import ManifestLookup, resolve
+from .manifest import ManifestError, ManifestLookup, connector_argv, resolve
 from .results import BANNERS, MARKS, Judgement, RequirementVerdict, Results, RunVerdict, ScenarioResult, Verdict
 from .selection import DECLARED, Selection, validate
 
@@ -144,6 +144,26 @@ def check_selection(lookup: ManifestLookup, profile: str, requirements: list[str
     return validate(profile, requirements, keyword, lookup, media)
 
 
+class ConnectorLibrariesMissing(ManifestError):
+    """The bundled reference connector would be started, but its client libraries (the package's `reference`
+    extra) are not installed. A usage error like a bad manifest: found before anything starts, exit 2."""
+
+
+def check_connector_libraries(connector: str | None, lookup: ManifestLookup) -> None:
+    """Raises ConnectorLibrariesMissing, naming what is missing and how to install it, when the run would start
+    the bundled reference connector in a Python that lacks its client libraries: otherwise the fakes would start
+    only to report a connector that never became ready."""
+    from .connector import default_command
+
+    if connector_argv(connector, lookup) != default_command():
+        return
+    from connectors.reference.libraries import missing_libraries, missing_message
+
+    missing = missing_libraries()
+    if missing:
+        raise ConnectorLibrariesMissing(f"{missing_message(missing)}; or certify your own connector with --connector CMD")
+
+
 @contextlib.contextmanager
 def _interrupts(grab: _Grab) -> Iterator[None]:
     """SIGINT and SIGTERM end the run as an interrupt (pytest stops the scenarios, the controller stops the
@@ -183,6 +203,7 @@ def certify(connector: str | None = None, profile: str = DECLARED, timeout: floa
     started = time.monotonic()
     lookup = check_manifest(connector, manifest)  # ManifestError: nothing has started yet
     check_selection(lookup, profile, requirements, keyword, media)  # SelectionError: nor here
+    check_connector_libraries(connector, lookup)  # ConnectorLibrariesMissing (a ManifestError): nor here
     report = Path(report_dir).resolve() if report_dir else None
     if report is not None:
         prepare_report_dir(report, force)  # ReportDirError

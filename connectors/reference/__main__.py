@@ -10,10 +10,15 @@ import sys
 
 def main() -> int:
     from .config import ConfigError, load_env, load_sync_settings
+    from .libraries import missing_libraries, missing_message
     from .logs import configure, get_log
 
     configure("INFO")
     log = get_log("")
+    missing = missing_libraries()
+    if missing:  # installed without the `reference` extra: say so, rather than fail on the first import
+        log.error("missing client libraries", error=missing_message(missing))
+        return 2
     try:
         env = load_env()
         settings = load_sync_settings(env.sync_settings_path)
