@@ -271,3 +271,54 @@ def test_oauth_route_with_bad_input(org):
     _error(r, 405, "method.not.allowed")
     r = org.client.post("/oauth/token", data=b"{not json", content_type="application/json")
     assert r.status_code == 400 and r.json["error"] == "invalid_request"
+
+
+# -- the fake's own control routes: every field with every wrong JSON type ------------------------------------
+WRONG_TYPES: list[Any] = [12345, 1.5, True, ["x"], {"id": "x"}]
+# field -> whether null is a legal value of it
+CONTROL_FIELDS: dict[str, dict[str, bool]] = {
+    "/_fake/genesys/conversations": {"mediaType": False, "queueId": False, "provider": True, "attributes": True,
+                                     "customerName": True},
+    "/_fake/genesys/integrations/open/{integration_id}/flow": {"queueId": True},
+    "/_fake/tokens": {"userId": True, "email": True},
+}
+
+
+def _control_valid(org, ids: dict[str, str], path: str) -> dict[str, Any]:
+    if path == "/_fake/tokens":
+        return {"userId": ids["user_id"]}
+    if path.endswith("/flow"):
+        return {"queueId": ids["queue_id"]}
+    return {"mediaType": "message", "queueId": ids["queue_id"], "provider": "p", "attributes": {"k": "v"},
+            "customerName": "Pat"}
+
+
+CONTROL_CASES = [(path, name, {"k": 1} if name == "attributes" and isinstance(bad, dict) else bad)
+                 for path, fields in CONTROL_FIELDS.items() for name, nullable in fields.items()
+                 for bad in WRONG_TYPES + ([] if nullable else [None])]
+
+
+@pytest.mark.parametrize(("path", "name", "bad"), CONTROL_CASES,
+                         ids=[f"{p} {n}={b!r}" for p, n, b in CONTROL_CASES])
+def test_control_routes_refuse_wrong_types_with_the_control_400(org, ids, path, name, bad):
+    url = path.format(integration_id=ids["integration_id"])
+    body = _control_valid(org, ids, path) | {name: bad}
+    before = org.last_seq
+    r = org.client.post(url, json=body)
+    assert r.status_code == 400, (r.status_code, r.get_data(as_text=True))
+    assert r.json["error"] == "bad_request" and name in r.json["message"], r.json
+    assert org.events(before) == []
+
+
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity", "1e309"])
+def test_control_conversation_refuses_non_finite_numbers(org, ids, value):
+    """Python's JSON reader takes NaN and Infinity; the control API must not store them and echo invalid JSON."""
+    before = org.last_seq
+    for field in ("customerName", "queueId", "provider"):
+        raw = f'{{"mediaType": "chat", "queueId": "{ids["queue_id"]}", "{field}": {value}}}'.encode()
+        r = org.client.post("/_fake/genesys/conversations", data=raw, content_type="application/json")
+        assert r.status_code == 400 and field in r.json["message"], r.get_data(as_text=True)
+    raw = f'{{"mediaType": "chat", "queueId": "{ids["queue_id"]}", "attributes": {{"k": {value}}}}}'.encode()
+    r = org.client.post("/_fake/genesys/conversations", data=raw, content_type="application/json")
+    assert r.status_code == 400 and "attributes" in r.json["message"]
+    assert org.events(before) == []
