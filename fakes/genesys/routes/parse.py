@@ -9,6 +9,7 @@ for a value outside an enum.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from flask import g, request
@@ -28,6 +29,14 @@ def authenticate(fake: GenesysFake) -> Principal:
     principal = fake.oauth.authenticate(request.headers.get("Authorization"))
     g.actor = principal.owner
     return principal
+
+
+def authorize(fake: GenesysFake, principal: Principal, permissions: tuple[str, ...], own: Iterable[str | None] = (),
+              any_of: bool = False) -> None:
+    """403 the platform's way unless the token may make the call: the integration's client-credentials token, an
+    admin user, or a user whose id is among `own` (the users the call concerns)."""
+    with fake.lock:
+        fake.users.authorize(principal, permissions, own, any_of)
 
 
 def json_body(schema: str, required: bool = True) -> Any:
