@@ -322,3 +322,32 @@ def test_control_conversation_refuses_non_finite_numbers(org, ids, value):
     r = org.client.post("/_fake/genesys/conversations", data=raw, content_type="application/json")
     assert r.status_code == 400 and "attributes" in r.json["message"]
     assert org.events(before) == []
+
+
+# -- an agent's own token on what is not its own ----------------------------------------------------------------
+FORBIDDEN_CODES = {"missing.permissions", "missing.any.permissions", "conversation.error.forbidden.not.active.participant"}
+# The one change an agent's token may make here on what is not its own: a web chat raised in a queue is nobody's yet.
+AGENT_MAY_CHANGE = {("POST", "/api/v2/conversations/chats")}
+
+
+def _agent_refused(spec: RouteSpec) -> bool:
+    """Every change to another user, a queue, an integration or a conversation the agent is not in is refused; of
+    the reads, only the integrations and those conversations."""
+    if spec.method != "GET":
+        return (spec.method, spec.rule) not in AGENT_MAY_CHANGE
+    return "<cid>" in spec.rule or spec.rule.startswith("/api/v2/conversations/messaging/integrations")
+
+
+@pytest.mark.parametrize("spec", [s for s in SPECS if (s.method, s.rule) not in AGENT_MAY_CHANGE], ids=_ids)
+def test_an_agent_token_on_what_is_not_its_own(org, ids, spec):
+    """An agent who is in none of the walk's conversations, acting on another agent's user and conversations."""
+    stranger = org.user_ids[2]
+    assert stranger not in (ids["user_id"], org.user_ids[1])
+    headers = {"Authorization": f"Bearer {org.user_token(stranger)}"}
+    before = org.last_seq
+    r = _call(org, spec, _path(spec, ids), headers, data=VALID_BODIES.get(spec.request or ""))
+    if _agent_refused(spec):
+        _error(r, 403, FORBIDDEN_CODES)
+    else:
+        assert r.status_code == 200, (r.status_code, r.get_data(as_text=True))
+    assert org.events(before) == []
