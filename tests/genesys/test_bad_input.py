@@ -4,6 +4,7 @@ client), never a 500."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -317,10 +318,10 @@ def test_control_conversation_refuses_non_finite_numbers(org, ids, value):
     for field in ("customerName", "queueId", "provider"):
         raw = f'{{"mediaType": "chat", "queueId": "{ids["queue_id"]}", "{field}": {value}}}'.encode()
         r = org.client.post("/_fake/genesys/conversations", data=raw, content_type="application/json")
-        assert r.status_code == 400 and field in r.json["message"], r.get_data(as_text=True)
+        assert r.status_code == 400 and r.json["error"] == "bad_request", r.get_data(as_text=True)
     raw = f'{{"mediaType": "chat", "queueId": "{ids["queue_id"]}", "attributes": {{"k": {value}}}}}'.encode()
     r = org.client.post("/_fake/genesys/conversations", data=raw, content_type="application/json")
-    assert r.status_code == 400 and "attributes" in r.json["message"]
+    assert r.status_code == 400 and r.json["error"] == "bad_request"
     assert org.events(before) == []
 
 
@@ -350,4 +351,18 @@ def test_an_agent_token_on_what_is_not_its_own(org, ids, spec):
         _error(r, 403, FORBIDDEN_CODES)
     else:
         assert r.status_code == 200, (r.status_code, r.get_data(as_text=True))
+    assert org.events(before) == []
+
+
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity", "1e309"])
+@pytest.mark.parametrize("spec", [s for s in SPECS if s.request], ids=_ids)
+def test_non_finite_numbers_are_malformed_json(org, ids, spec, value):
+    """The platform's JSON parser refuses NaN and Infinity; the fake must not store them and send invalid JSON."""
+    body = VALID_BODIES.get(spec.request)
+    valid = json.dumps(body if isinstance(body, dict) else {"id": MISSING})
+    raw = valid[:-1] + (", " if valid != "{}" else "") + f'"extra": {value}}}'
+    if not isinstance(body, dict):
+        raw = f"[{raw}]"
+    before = org.last_seq
+    _error(_call(org, spec, _path(spec, ids), org.headers, raw=raw.encode()), 400, "bad.request")
     assert org.events(before) == []

@@ -23,15 +23,19 @@ from ..errors import GenesysError
 from ..model.conversations import Media
 from ..model.tokens import SYSTEM
 from ..views import messaging, serialize
+from .parse import strict_json
 
 if TYPE_CHECKING:
     from ..model.fake import GenesysFake
 
 
 def _object_body() -> dict:
-    body = request.get_json(force=True, silent=True)
+    try:
+        body = strict_json(request.get_data(cache=True))
+    except (ValueError, UnicodeDecodeError):
+        body = None  # malformed, or NaN/Infinity, which the fake would otherwise store and send back as invalid JSON
     if not isinstance(body, dict):
-        raise ControlError("the body must be a JSON object")
+        raise ControlError("the body must be a JSON object (standard JSON: no NaN or Infinity)")
     return body
 
 
