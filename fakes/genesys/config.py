@@ -74,6 +74,10 @@ class GenesysConfig:
     # inferred: inbound messages to an integration whose create has not completed are refused
     integration_not_ready_error: ErrorSpec = field(default_factory=lambda: ErrorSpec(
         400, "bad.request", "The integration is not ready: its createStatus is not Completed."))
+    # An agent's own user token acts only on its own user and the conversations it takes part in; other users,
+    # queue settings and members, integrations and inbound messages need the integration's client-credentials
+    # grant or an admin user (403 missing.permissions). inferred: which permission each such call names.
+    agent_token_permissions: bool = True
 
 
 @dataclass

@@ -36,10 +36,12 @@ class GenesysError(FakeError):
 
     def __init__(self, status: int, code: str | None = None, message: str | None = None,
                  message_params: dict[str, str] | None = None, details: list[dict[str, Any]] | None = None,
-                 headers: dict[str, str] | None = None, entity_id: str | None = None) -> None:
+                 headers: dict[str, str] | None = None, entity_id: str | None = None,
+                 message_with_params: str | None = None) -> None:
         default_code, default_message = STATUS_DEFAULTS.get(status, STATUS_DEFAULTS[500])
         super().__init__(message or default_message, status, headers)
         self.code = code or default_code
+        self.message_with_params = message_with_params
         self.message_params = message_params or {}
         self.details = details or []
         self.entity_id = entity_id
@@ -59,6 +61,8 @@ class GenesysError(FakeError):
             "details": self.details,
             "errors": [],
         }
+        if self.message_with_params:
+            out["messageWithParams"] = self.message_with_params
         if self.entity_id:
             out["entityId"] = self.entity_id
         return out
@@ -186,6 +190,23 @@ def bad_credentials() -> GenesysError:
 def not_a_user() -> GenesysError:
     return GenesysError(400, "not.a.user", "This request requires a user context. Client credentials cannot be used "
                                            "for requests to this resource.")
+
+
+# -- permissions -------------------------------------------------------------------------------------
+MISSING_PERMISSIONS = "Unable to perform the requested action. You are missing the following permission(s): "
+MISSING_ANY_PERMISSIONS = ("Unable to perform the requested action. You must have at least one of the following "
+                           "permissions assigned: ")
+
+
+def missing_permissions(permissions: tuple[str, ...], any_of: bool = False) -> GenesysError:
+    """403 `missing.permissions` (every permission listed is needed) or `missing.any.permissions` (one of them
+    would do), with the platform's message texts. inferred: the permissions are rendered as `[a, b]` and named by
+    the `permissions` parameter of `messageWithParams`."""
+    listed = f"[{', '.join(permissions)}]"
+    code, text = ("missing.any.permissions", MISSING_ANY_PERMISSIONS) if any_of else \
+        ("missing.permissions", MISSING_PERMISSIONS)
+    return GenesysError(403, code, text + listed, message_params={"permissions": listed},
+                        message_with_params=text + "{permissions}")
 
 
 # -- users, presence, routing ------------------------------------------------------------------------

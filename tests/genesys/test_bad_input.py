@@ -4,6 +4,7 @@ client), never a 500."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -271,3 +272,97 @@ def test_oauth_route_with_bad_input(org):
     _error(r, 405, "method.not.allowed")
     r = org.client.post("/oauth/token", data=b"{not json", content_type="application/json")
     assert r.status_code == 400 and r.json["error"] == "invalid_request"
+
+
+# -- the fake's own control routes: every field with every wrong JSON type ------------------------------------
+WRONG_TYPES: list[Any] = [12345, 1.5, True, ["x"], {"id": "x"}]
+# field -> whether null is a legal value of it
+CONTROL_FIELDS: dict[str, dict[str, bool]] = {
+    "/_fake/genesys/conversations": {"mediaType": False, "queueId": False, "provider": True, "attributes": True,
+                                     "customerName": True},
+    "/_fake/genesys/integrations/open/{integration_id}/flow": {"queueId": True},
+    "/_fake/tokens": {"userId": True, "email": True},
+}
+
+
+def _control_valid(org, ids: dict[str, str], path: str) -> dict[str, Any]:
+    if path == "/_fake/tokens":
+        return {"userId": ids["user_id"]}
+    if path.endswith("/flow"):
+        return {"queueId": ids["queue_id"]}
+    return {"mediaType": "message", "queueId": ids["queue_id"], "provider": "p", "attributes": {"k": "v"},
+            "customerName": "Pat"}
+
+
+CONTROL_CASES = [(path, name, {"k": 1} if name == "attributes" and isinstance(bad, dict) else bad)
+                 for path, fields in CONTROL_FIELDS.items() for name, nullable in fields.items()
+                 for bad in WRONG_TYPES + ([] if nullable else [None])]
+
+
+@pytest.mark.parametrize(("path", "name", "bad"), CONTROL_CASES,
+                         ids=[f"{p} {n}={b!r}" for p, n, b in CONTROL_CASES])
+def test_control_routes_refuse_wrong_types_with_the_control_400(org, ids, path, name, bad):
+    url = path.format(integration_id=ids["integration_id"])
+    body = _control_valid(org, ids, path) | {name: bad}
+    before = org.last_seq
+    r = org.client.post(url, json=body)
+    assert r.status_code == 400, (r.status_code, r.get_data(as_text=True))
+    assert r.json["error"] == "bad_request" and name in r.json["message"], r.json
+    assert org.events(before) == []
+
+
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity", "1e309"])
+def test_control_conversation_refuses_non_finite_numbers(org, ids, value):
+    """Python's JSON reader takes NaN and Infinity; the control API must not store them and echo invalid JSON."""
+    before = org.last_seq
+    for field in ("customerName", "queueId", "provider"):
+        raw = f'{{"mediaType": "chat", "queueId": "{ids["queue_id"]}", "{field}": {value}}}'.encode()
+        r = org.client.post("/_fake/genesys/conversations", data=raw, content_type="application/json")
+        assert r.status_code == 400 and r.json["error"] == "bad_request", r.get_data(as_text=True)
+    raw = f'{{"mediaType": "chat", "queueId": "{ids["queue_id"]}", "attributes": {{"k": {value}}}}}'.encode()
+    r = org.client.post("/_fake/genesys/conversations", data=raw, content_type="application/json")
+    assert r.status_code == 400 and r.json["error"] == "bad_request"
+    assert org.events(before) == []
+
+
+# -- an agent's own token on what is not its own ----------------------------------------------------------------
+FORBIDDEN_CODES = {"missing.permissions", "missing.any.permissions", "conversation.error.forbidden.not.active.participant"}
+# The one change an agent's token may make here on what is not its own: a web chat raised in a queue is nobody's yet.
+AGENT_MAY_CHANGE = {("POST", "/api/v2/conversations/chats")}
+
+
+def _agent_refused(spec: RouteSpec) -> bool:
+    """Every change to another user, a queue, an integration or a conversation the agent is not in is refused; of
+    the reads, only the integrations and those conversations."""
+    if spec.method != "GET":
+        return (spec.method, spec.rule) not in AGENT_MAY_CHANGE
+    return "<cid>" in spec.rule or spec.rule.startswith("/api/v2/conversations/messaging/integrations")
+
+
+@pytest.mark.parametrize("spec", [s for s in SPECS if (s.method, s.rule) not in AGENT_MAY_CHANGE], ids=_ids)
+def test_an_agent_token_on_what_is_not_its_own(org, ids, spec):
+    """An agent who is in none of the walk's conversations, acting on another agent's user and conversations."""
+    stranger = org.user_ids[2]
+    assert stranger not in (ids["user_id"], org.user_ids[1])
+    headers = {"Authorization": f"Bearer {org.user_token(stranger)}"}
+    before = org.last_seq
+    r = _call(org, spec, _path(spec, ids), headers, data=VALID_BODIES.get(spec.request or ""))
+    if _agent_refused(spec):
+        _error(r, 403, FORBIDDEN_CODES)
+    else:
+        assert r.status_code == 200, (r.status_code, r.get_data(as_text=True))
+    assert org.events(before) == []
+
+
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity", "1e309"])
+@pytest.mark.parametrize("spec", [s for s in SPECS if s.request], ids=_ids)
+def test_non_finite_numbers_are_malformed_json(org, ids, spec, value):
+    """The platform's JSON parser refuses NaN and Infinity; the fake must not store them and send invalid JSON."""
+    body = VALID_BODIES.get(spec.request)
+    valid = json.dumps(body if isinstance(body, dict) else {"id": MISSING})
+    raw = valid[:-1] + (", " if valid != "{}" else "") + f'"extra": {value}}}'
+    if not isinstance(body, dict):
+        raw = f"[{raw}]"
+    before = org.last_seq
+    _error(_call(org, spec, _path(spec, ids), org.headers, raw=raw.encode()), 400, "bad.request")
+    assert org.events(before) == []

@@ -52,6 +52,9 @@ class OAuthBackend:
         with root.lock:
             user_id = body.get("userId")
             user = None
+            for name in ("userId", "email"):
+                if body.get(name) is not None and not isinstance(body[name], str):
+                    raise ControlError(f"{name} must be a string")
             if isinstance(user_id, str):
                 user = root.org.users.get(user_id)
             elif isinstance(body.get("email"), str):

@@ -66,6 +66,9 @@ class User:
     routing_start: float = 0.0
     idle_since: float = 0.0  # when the user last became IDLE: the ACD offers to the longest idle first
     date_modified: float = 0.0
+    # Holds the admin permissions (queue settings and members, other users, integrations); the seed's people are
+    # agents, whose own tokens act only on themselves.
+    admin: bool = False
 
     @property
     def username(self) -> str:

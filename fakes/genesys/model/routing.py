@@ -133,9 +133,15 @@ class RoutingBackend:
                 self.acd.route_queue(queue)
 
     def patch_queue_members(self, queue_id: str, joins: list[dict[str, Any]]) -> tuple[Queue, list[Member]]:
-        """`PATCH /routing/queues/{id}/members`: join or unjoin each `{"id", "joined"}`; the members changed."""
+        """`PATCH /routing/queues/{id}/members`: join or unjoin each `{"id", "joined"}`; the members changed.
+
+        All or nothing: every entry is checked before any is applied, so one unknown member refuses the whole batch
+        with nothing changed (inferred: the platform does not half-apply a batch it refuses)."""
         with self.root.lock:
             queue = self.get_queue(queue_id)
+            for item in joins:
+                if item["id"] not in queue.members:
+                    raise not_found()
             for item in joins:
                 self.set_member_joined(queue_id, item["id"], item.get("joined", True))
             return queue, [queue.members[item["id"]] for item in joins]
@@ -149,6 +155,11 @@ class RoutingBackend:
         """`PATCH /users/{id}/queues`: join or unjoin each queue `{"id", "joined"}`; every queue of the user."""
         with self.root.lock:
             self.users.get_user(user_id)
+            # All or nothing, as for the queue's own members call: an unknown queue (404 resource.not.found) or a
+            # queue the user is no member of (404 not.found) refuses the batch before anything is applied.
+            for item in joins:
+                if user_id not in self.get_queue(item["id"]).members:
+                    raise not_found()
             for item in joins:
                 self.set_member_joined(item["id"], user_id, item.get("joined", True))
             return self.root.org.queues_of(user_id)

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Protocol
 
-from ..errors import not_a_user, not_found, presence_definition_not_found, routing_status_transition
+from ..errors import (
+    missing_permissions,
+    not_a_user,
+    not_found,
+    presence_definition_not_found,
+    routing_status_transition,
+)
 from ..views import topics
 from .org import User, UserRoutingStatus
 from .presence import AVAILABLE, BY_ID, ON_QUEUE, RoutingStatus
@@ -55,6 +62,21 @@ class UserBackend:
         """For a user that does not exist, the API answers OFF_QUEUE (reference §3)."""
         user = self.root.org.users.get(user_id)
         return user.routing if user is not None else UserRoutingStatus(user_id, RoutingStatus.OFF_QUEUE)
+
+    # -- permissions -----------------------------------------------------------------------------
+    def authorize(self, principal: Principal, permissions: tuple[str, ...], own: Iterable[str | None] = (),
+                  any_of: bool = False) -> None:
+        """Let the call through for the integration's client-credentials token, an admin user, or a user acting on
+        its own things (`own`: the user ids the call concerns, any of which may be the caller's own); 403 with the
+        platform's body otherwise (`GenesysConfig.agent_token_permissions` switches the rule off)."""
+        if principal.user_id is None or not self.root.config.agent_token_permissions:
+            return
+        if principal.user_id in set(own):
+            return
+        user = self.root.org.users.get(principal.user_id)
+        if user is not None and user.admin:
+            return
+        raise missing_permissions(permissions, any_of)
 
     # -- presence and routing status -------------------------------------------------------------
     def patch_user_presence(self, user_id: str, definition_id: str | None, message: str | None) -> User:

@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, request
 
@@ -23,16 +23,38 @@ from ..errors import GenesysError
 from ..model.conversations import Media
 from ..model.tokens import SYSTEM
 from ..views import messaging, serialize
+from .parse import strict_json
 
 if TYPE_CHECKING:
     from ..model.fake import GenesysFake
 
 
 def _object_body() -> dict:
-    body = request.get_json(force=True, silent=True)
+    try:
+        body = strict_json(request.get_data(cache=True))
+    except (ValueError, UnicodeDecodeError):
+        body = None  # malformed, or NaN/Infinity, which the fake would otherwise store and send back as invalid JSON
     if not isinstance(body, dict):
-        raise ControlError("the body must be a JSON object")
+        raise ControlError("the body must be a JSON object (standard JSON: no NaN or Infinity)")
     return body
+
+
+def _optional_string(body: dict[str, Any], name: str) -> str | None:
+    """A string field that may be absent or null; any other JSON type is the caller's mistake, not the fake's."""
+    value = body.get(name)
+    if value is not None and not isinstance(value, str):
+        raise ControlError(f"{name} must be a string or null")
+    return value
+
+
+def _attributes(body: dict[str, Any]) -> dict[str, str] | None:
+    """Participant attributes are string to string on the platform; a number, list or object value is refused."""
+    value = body.get("attributes")
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise ControlError("attributes must be an object of string values or null")
+    return value
 
 
 def build(fake: GenesysFake) -> Blueprint:
@@ -41,13 +63,15 @@ def build(fake: GenesysFake) -> Blueprint:
     @bp.post("/conversations")
     def create():
         body = _object_body()
-        try:
-            media = Media(body.get("mediaType", "chat"))
-        except ValueError as exc:
-            raise ControlError("mediaType must be chat or message") from exc
-        conv = fake.conversations.create_conversation(SYSTEM, media, body.get("queueId"),
-                                                      body.get("provider") or "Open Messaging",
-                                                      body.get("attributes"), body.get("customerName"))
+        media_type = body.get("mediaType", "chat")
+        if media_type not in [m.value for m in Media]:
+            raise ControlError("mediaType must be chat or message")
+        queue_id = body.get("queueId")
+        if not isinstance(queue_id, str) or not queue_id:
+            raise ControlError("queueId must be a queue id")
+        provider, customer_name = _optional_string(body, "provider"), _optional_string(body, "customerName")
+        conv = fake.conversations.create_conversation(SYSTEM, Media(media_type), queue_id,
+                                                      provider or "Open Messaging", _attributes(body), customer_name)
         with fake.lock:
             return reply(serialize.media_conversation(fake, conv))
 

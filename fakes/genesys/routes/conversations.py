@@ -8,13 +8,26 @@ from typing import TYPE_CHECKING, Any
 from ...core.routes import Api, empty, reply
 from ..model.conversations import Media
 from ..views import serialize
-from .parse import authenticate, bool_arg, enum_arg, json_body
+from .parse import authenticate, authorize, bool_arg, enum_arg, json_body
 
 if TYPE_CHECKING:
+    from ..model.conversations import Conversation
     from ..model.fake import GenesysFake
+    from ..model.tokens import Principal
 
 COMMUNICATION_TYPES = ["call", "callback", "chat", "cobrowse", "email", "message", "screenshare", "socialexpression",
                        "video"]
+
+
+# inferred: an agent's own token reads only the conversations the agent takes (or took) part in; the integration's
+# token reads any. Changes are held to the agent's own participant by the conversation rules.
+CONVERSATION_VIEW = ("conversation:communication:view",)
+
+
+def viewable(fake: GenesysFake, principal: Principal, conv: Conversation) -> Conversation:
+    """`conv`, if the token may read it (403 otherwise)."""
+    authorize(fake, principal, CONVERSATION_VIEW, own=[p.user_id for p in conv.participants])
+    return conv
 
 
 def _patch_participant(fake: GenesysFake, cid: str, pid: str, media: Media | None):
@@ -35,15 +48,17 @@ def _patch_attributes(fake: GenesysFake, cid: str, pid: str, media: Media | None
 
 def _wrapup_codes(fake: GenesysFake, cid: str, pid: str, media: Media | None):
     principal = authenticate(fake)
+    viewable(fake, principal, fake.conversations.get_conversation(cid, media))
     codes = fake.conversations.participant_wrapup_codes(principal, cid, pid, media)
     return reply([serialize.wrapup_code_full(fake, c) for c in codes])
 
 
 def _wrapup(fake: GenesysFake, cid: str, pid: str, media: Media | None, comm_id: str | None = None):
-    authenticate(fake)
+    principal = authenticate(fake)
     bool_arg("provisional", False)
     with fake.lock:
-        _, p = fake.conversations.get_communication(cid, pid, comm_id, media)
+        conv, p = fake.conversations.get_communication(cid, pid, comm_id, media)
+        viewable(fake, principal, conv)
         return reply(serialize.assigned_wrapup(p))
 
 
@@ -82,9 +97,10 @@ def _media_routes(api: Api, fake: GenesysFake, media: Media) -> None:
 
     @api.route("GET", f"{base}/<cid>", response=single, name=f"{tag}_conversation")
     def get_one(cid: str):
-        authenticate(fake)
+        principal = authenticate(fake)
         with fake.lock:
-            return reply(serialize.media_conversation(fake, fake.conversations.get_conversation(cid, media)))
+            conv = viewable(fake, principal, fake.conversations.get_conversation(cid, media))
+            return reply(serialize.media_conversation(fake, conv))
 
     @api.route("PATCH", f"{base}/<cid>", request="conversation-patch-request", response="conversation",
                name=f"{tag}_conversation")
@@ -157,9 +173,10 @@ def _generic_routes(api: Api, fake: GenesysFake) -> None:
 
     @api.route("GET", f"{base}/<cid>", response="conversation", name="conversation")
     def get_one(cid: str):
-        authenticate(fake)
+        principal = authenticate(fake)
         with fake.lock:
-            return reply(serialize.conversation(fake, fake.conversations.get_conversation(cid)))
+            return reply(serialize.conversation(fake, viewable(fake, principal,
+                                                               fake.conversations.get_conversation(cid))))
 
     @api.route("DELETE", f"{base}/<cid>", status=202, name="conversation")
     def delete_one(cid: str):

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 from ...core.routes import Api, empty, reply
 from ..views import messaging as views
 from ..views import serialize
-from .parse import authenticate, bool_arg, json_body, list_arg, paging
+from .conversations import viewable
+from .parse import authenticate, authorize, bool_arg, json_body, list_arg, paging
 
 if TYPE_CHECKING:
     from ..model.conversations import Conversation
@@ -20,12 +21,19 @@ if TYPE_CHECKING:
 INTEGRATIONS = views.INTEGRATIONS_PATH
 INBOUND = "/api/v2/conversations/messages/<integration_id>/inbound/open"
 MESSAGES = "/api/v2/conversations/messages/<cid>"
+# Integrations are admin calls and the inbound calls are the middleware's (the integration's token); an agent's own
+# token makes none of them. inferred: the permission names of the inbound calls.
+INTEGRATION_VIEW = ("messaging:integration:view",)
+INTEGRATION_ADD = ("messaging:integration:add",)
+INTEGRATION_EDIT = ("messaging:integration:edit",)
+INTEGRATION_DELETE = ("messaging:integration:delete",)
+MESSAGE_RECEIVE = ("conversation:message:receive",)
 
 
 def _integration_routes(api: Api, fake: GenesysFake) -> None:
     @api.route("GET", INTEGRATIONS, response="open-integration-entity-listing", name="open_integrations")
     def list_integrations():
-        authenticate(fake)
+        authorize(fake, authenticate(fake), INTEGRATION_VIEW)
         number, size = paging(max_size=500)
         list_arg("expand")  # inferred: nothing to expand in the fake's integrations
         content_ids = set(list_arg("supportedContent.id"))
@@ -43,6 +51,7 @@ def _integration_routes(api: Api, fake: GenesysFake) -> None:
                name="open_integrations")
     def create_integration():
         principal = authenticate(fake)
+        authorize(fake, principal, INTEGRATION_ADD)
         body = json_body("open-integration-request")
         integration = fake.messaging.create_integration(principal, body)
         with fake.lock:
@@ -50,7 +59,7 @@ def _integration_routes(api: Api, fake: GenesysFake) -> None:
 
     @api.route("GET", f"{INTEGRATIONS}/<integration_id>", response="open-integration", name="open_integration")
     def get_integration(integration_id: str):
-        authenticate(fake)
+        authorize(fake, authenticate(fake), INTEGRATION_VIEW)
         list_arg("expand")
         with fake.lock:
             return reply(views.integration(fake, fake.messaging.get_integration(integration_id)))
@@ -59,6 +68,7 @@ def _integration_routes(api: Api, fake: GenesysFake) -> None:
                response="open-integration", name="open_integration")
     def patch_integration(integration_id: str):
         principal = authenticate(fake)
+        authorize(fake, principal, INTEGRATION_EDIT)
         body = json_body("open-integration-update-request")
         integration = fake.messaging.patch_integration(principal, integration_id, body)
         with fake.lock:
@@ -66,7 +76,7 @@ def _integration_routes(api: Api, fake: GenesysFake) -> None:
 
     @api.route("DELETE", f"{INTEGRATIONS}/<integration_id>", status=204, name="open_integration")
     def delete_integration(integration_id: str):
-        authenticate(fake)
+        authorize(fake, authenticate(fake), INTEGRATION_DELETE)
         fake.messaging.delete_integration(integration_id)
         return empty(204)
 
@@ -76,6 +86,7 @@ def _inbound_routes(api: Api, fake: GenesysFake) -> None:
                response="open-message-normalized-message", name="inbound_open_message")
     def inbound_message(integration_id: str):
         principal = authenticate(fake)
+        authorize(fake, principal, MESSAGE_RECEIVE)
         prefetch = bool_arg("prefetchConversationId", False)
         body = json_body("open-inbound-message-request")
         integration, message, conversation_id = fake.messaging.inbound_message(principal, integration_id, body)
@@ -87,6 +98,7 @@ def _inbound_routes(api: Api, fake: GenesysFake) -> None:
                response="open-event-normalized-message", name="inbound_open_event")
     def inbound_event(integration_id: str):
         principal = authenticate(fake)
+        authorize(fake, principal, MESSAGE_RECEIVE)
         body = json_body("open-inbound-event-request")
         integration, event_id = fake.messaging.inbound_event(principal, integration_id, body)
         with fake.lock:
@@ -96,6 +108,7 @@ def _inbound_routes(api: Api, fake: GenesysFake) -> None:
                response="open-receipt-normalized-message", name="inbound_open_receipt")
     def inbound_receipt(integration_id: str):
         principal = authenticate(fake)
+        authorize(fake, principal, MESSAGE_RECEIVE)
         body = json_body("open-inbound-receipt-request")
         integration = fake.messaging.inbound_receipt(principal, integration_id, body)
         with fake.lock:
@@ -122,10 +135,11 @@ def _agent_routes(api: Api, fake: GenesysFake) -> None:
 
     @api.route("GET", f"{MESSAGES}/messages/<message_id>", response="message-data", name="messages_message")
     def get_message(cid: str, message_id: str):
-        authenticate(fake)
+        principal = authenticate(fake)
         bool_arg("useNormalizedMessage", False)
         conv, message = fake.messaging.get_message(cid, message_id)
         with fake.lock:
+            viewable(fake, principal, conv)
             return reply(views.message_data(fake, conv, message, _integration_name(fake, conv)))
 
 

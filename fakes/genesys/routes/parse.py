@@ -9,6 +9,8 @@ for a value outside an enum.
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from flask import g, request
@@ -30,6 +32,14 @@ def authenticate(fake: GenesysFake) -> Principal:
     return principal
 
 
+def authorize(fake: GenesysFake, principal: Principal, permissions: tuple[str, ...], own: Iterable[str | None] = (),
+              any_of: bool = False) -> None:
+    """403 the platform's way unless the token may make the call: the integration's client-credentials token, an
+    admin user, or a user whose id is among `own` (the users the call concerns)."""
+    with fake.lock:
+        fake.users.authorize(principal, permissions, own, any_of)
+
+
 def json_body(schema: str, required: bool = True) -> Any:
     """The request's JSON body, valid against `contracts/genesys/<schema>.json`; None when absent and optional."""
     body = optional_json()
@@ -47,9 +57,27 @@ def optional_json() -> Any:
     if not raw.strip():
         return None
     try:
-        return json.loads(raw)
+        return strict_json(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise malformed() from exc
+
+
+def strict_json(raw: bytes) -> Any:
+    """JSON as the platform reads it: no `NaN`/`Infinity` and no number a double cannot hold (ValueError)."""
+    return json.loads(raw, parse_constant=_not_json, parse_float=_finite)
+
+
+def _not_json(token: str) -> Any:
+    """`NaN`, `Infinity` and `-Infinity` are no JSON; Python's reader takes them, the platform's parser does not."""
+    raise ValueError(f"non-standard token {token}")
+
+
+def _finite(text: str) -> float:
+    """A number too large for a double (`1e309`) would be stored as infinity and sent back as invalid JSON."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number out of range: {text}")
+    return value
 
 
 def validate(schema: str, body: Any) -> None:

@@ -9,12 +9,15 @@ from flask import request
 from ...core.routes import Api, empty, reply
 from ..model.presence import SYSTEM_PRESENCES, RoutingStatus
 from ..views import serialize
-from .parse import authenticate, bool_arg, enum_arg, enum_list_arg, json_body, list_arg, paging
+from .parse import authenticate, authorize, bool_arg, enum_arg, enum_list_arg, json_body, list_arg, paging
 
 if TYPE_CHECKING:
     from ..model.fake import GenesysFake
 
 MEMBER_EXPAND = ["routingStatus", "presence", "conversationSummary", "outOfOffice", "skills", "languages"]
+# Queue settings and members are admin calls (SDK docs); an agent's own token reads queues but changes none.
+QUEUE_EDIT = ("routing:queue:edit",)
+QUEUE_MEMBERS_MANAGE = ("routing:queue:edit", "routing:queueMember:manage")  # any of them
 
 
 def build(fake: GenesysFake) -> Api:
@@ -49,7 +52,7 @@ def build(fake: GenesysFake) -> Api:
 
     @api.route("PUT", "/api/v2/routing/queues/<queue_id>", request="queue-request", response="queue")
     def put_queue(queue_id: str):
-        authenticate(fake)
+        authorize(fake, authenticate(fake), QUEUE_EDIT)
         body = json_body("queue-request")
         with fake.lock:
             return reply(serialize.queue(fake, fake.routing.put_queue(queue_id, body)))
@@ -72,7 +75,7 @@ def build(fake: GenesysFake) -> Api:
 
     @api.route("POST", "/api/v2/routing/queues/<queue_id>/members", request="queue-member-ids", status=204)
     def post_members(queue_id: str):
-        authenticate(fake)
+        authorize(fake, authenticate(fake), QUEUE_MEMBERS_MANAGE, any_of=True)
         delete = bool_arg("delete", False)
         body = json_body("queue-member-ids")
         fake.routing.post_queue_members(queue_id, [item["id"] for item in body], bool(delete))
@@ -81,7 +84,7 @@ def build(fake: GenesysFake) -> Api:
     @api.route("PATCH", "/api/v2/routing/queues/<queue_id>/members", request="queue-member-joins",
                response="queue-member-entity-listing")
     def patch_members(queue_id: str):
-        authenticate(fake)
+        authorize(fake, authenticate(fake), QUEUE_MEMBERS_MANAGE, any_of=True)
         body = json_body("queue-member-joins")
         with fake.lock:
             q, changed = fake.routing.patch_queue_members(queue_id, body)

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from ...core.routes import Api, reply
 from ..views import serialize
-from .parse import authenticate, bool_arg, enum_list_arg, json_body, list_arg, paging
+from .parse import authenticate, authorize, bool_arg, enum_list_arg, json_body, list_arg, paging
 
 if TYPE_CHECKING:
     from ..model.fake import GenesysFake
@@ -16,6 +16,13 @@ USER_EXPAND = ["routingStatus", "presence", "integrationPresence", "conversation
                "geolocation", "station", "authorization", "lasttokenissued", "dateLastLogin", "authorization.unusedRoles",
                "team", "workPlanBidRanks", "profileSkills", "certifications", "locations", "groups", "skills",
                "languages", "languagePreference", "employerInfo", "biography", "externalContactsSettings"]
+
+# What another user's queues, presence and routing status need; an agent's own token may change only its own.
+# The SDK docs list routing:queue:join (self) or routing:queueMember:manage for the queues; presence and routing
+# status list no permission at all, so the names below are inferred.
+QUEUE_MEMBER_MANAGE = ("routing:queueMember:manage",)
+OTHER_USER_PRESENCE = ("presence:userPresence:edit",)  # inferred
+OTHER_USER_ROUTING_STATUS = ("routing:agentStatus:edit",)  # inferred
 
 
 def _expand() -> list[str]:
@@ -60,7 +67,7 @@ def build(fake: GenesysFake) -> Api:
     @api.route("PATCH", "/api/v2/users/<user_id>/queues", request="user-queue-patch-request",
                response="user-queue-entity-listing")
     def patch_user_queues(user_id: str):
-        authenticate(fake)
+        authorize(fake, authenticate(fake), QUEUE_MEMBER_MANAGE, own=[user_id])
         body = json_body("user-queue-patch-request")
         with fake.lock:
             items = serialize.user_queues(fake, user_id, fake.routing.patch_user_queues(user_id, body))
@@ -75,7 +82,7 @@ def build(fake: GenesysFake) -> Api:
     @api.route("PATCH", "/api/v2/users/<user_id>/presences/purecloud", request="user-presence-request",
                response="user-presence")
     def patch_user_presence(user_id: str):
-        authenticate(fake)
+        authorize(fake, authenticate(fake), OTHER_USER_PRESENCE, own=[user_id])
         body = json_body("user-presence-request")
         definition = (body.get("presenceDefinition") or {}).get("id")
         with fake.lock:
@@ -91,7 +98,7 @@ def build(fake: GenesysFake) -> Api:
     @api.route("PUT", "/api/v2/users/<user_id>/routingstatus", request="routing-status-request",
                response="routing-status")
     def put_routing_status(user_id: str):
-        authenticate(fake)
+        authorize(fake, authenticate(fake), OTHER_USER_ROUTING_STATUS, own=[user_id])
         body = json_body("routing-status-request")
         with fake.lock:
             user = fake.users.put_user_routing_status(user_id, body["status"])
