@@ -118,6 +118,15 @@ def unparsable_body(text: str, line: int, column: int) -> SalesforceError:
                              f"[line:{line}, column:{column}]")
 
 
+def non_standard_token(text: str, token: str) -> SalesforceError:
+    """`NaN` / `Infinity` as a bare JSON token: the platform's parser (Jackson) refuses non-numeric numbers."""
+    pos = max(text.find(token), 0)
+    line = text.count("\n", 0, pos) + 1
+    column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    return json_parser_error(f"Non-standard token '{token}': enable JsonParser.Feature.ALLOW_NON_NUMERIC_NUMBERS "
+                             f"to allow at [line:{line}, column:{column}]")
+
+
 def parser_error(type_name: str, value: Any) -> SalesforceError:
     """A field value of the wrong JSON type, worded as the platform's JSON deserializer words it."""
     kind = {str: "VALUE_STRING", bool: "VALUE_" + str(value).upper(), int: "VALUE_NUMBER_INT",
