@@ -109,5 +109,10 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
     return response
 
 
+def control_reply(body: Any, status: int = 200) -> Response:
+    """A control API answer (`/_fake/customers/...`), as strict as the platform's bodies."""
+    return Response(strict_dumps(body), status=status, mimetype="application/json")
+
+
 def empty_response(status: int = 204) -> Response:
     return Response(status=status)
