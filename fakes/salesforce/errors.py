@@ -170,6 +170,12 @@ def toolkit_body() -> SalesforceError:
     return json_parser_error("The body must be a JSON object of the toolkit method's arguments")
 
 
+def request_limit_exceeded(used: int, limit: int) -> SalesforceError:
+    """The daily API request allocation is spent (REST API guide, status codes: 403 REQUEST_LIMIT_EXCEEDED)."""
+    return SalesforceError(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.",
+                           headers={"Sforce-Limit-Info": f"api-usage={used}/{limit}"})
+
+
 def insufficient_access(message: str) -> SalesforceError:
     return SalesforceError(403, "INSUFFICIENT_ACCESS", message)
 
