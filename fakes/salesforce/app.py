@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Flask, g, has_request_context, request
-from flask.json.provider import DefaultJSONProvider
 
 from fakes.core.app import create_fake_app
 
@@ -23,20 +20,8 @@ class FlaskRequest:
         return request.host_url if has_request_context() else None
 
 
-class StrictJSONProvider(DefaultJSONProvider):
-    """`jsonify` for this org (the control API's answers, the customers' routes): a NaN or Infinity fails loudly
-    instead of reaching a client as JSON no parser reads."""
-
-    sort_keys = False
-
-    def dumps(self, obj: Any, **kwargs: Any) -> str:
-        kwargs.setdefault("allow_nan", False)
-        return super().dumps(obj, **kwargs)
-
-
 def create_app(fake: SalesforceFake) -> Flask:
     app = create_fake_app(fake, "fakes.salesforce")
-    app.json = StrictJSONProvider(app)
     register_routes(app, fake)
     fake.request = FlaskRequest()
     return app

@@ -55,6 +55,13 @@ class SalesforceConfig:
     # inferred: access tokens live a fixed time from issue (the platform also extends sessions on activity).
     sliding_expiry: bool = False
     organization_name: str = "omni-harness"
+    # inferred: an agent's session (any user but the integration user) may update or delete only its own
+    # PendingServiceRouting (work routed to it), AgentWork, UserServicePresence and conversations (owned by it, routed
+    # to it, or still in a queue); False gives agents the integration user's access.
+    agent_record_access: bool = True
+    # inferred: the status of INSUFFICIENT_ACCESS_OR_READONLY; a save error of one record answers 400 like the other
+    # save errors (some clients report 403 for the same code).
+    record_access_status: int = 400
 
 
 @dataclass

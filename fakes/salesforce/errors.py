@@ -176,6 +176,11 @@ def request_limit_exceeded(used: int, limit: int) -> SalesforceError:
                            headers={"Sforce-Limit-Info": f"api-usage={used}/{limit}"})
 
 
+def insufficient_access_or_readonly(status: int = 400) -> SalesforceError:
+    """A record the session's user may not change (record-level sharing), refused as a save error."""
+    return SalesforceError(status, "INSUFFICIENT_ACCESS_OR_READONLY", "insufficient access rights on object id", [])
+
+
 def insufficient_access(message: str) -> SalesforceError:
     return SalesforceError(403, "INSUFFICIENT_ACCESS", message)
 

@@ -99,7 +99,7 @@ def coerce(f: Field, value: Any, store: RecordStore) -> Any:
     if f.type == INT:
         number: int | None = None
         if isinstance(value, bool):
-            number = None
+            pass  # true / false are no numbers
         elif isinstance(value, int):
             number = value
         elif isinstance(value, float) and value.is_integer():  # NaN and Infinity are not
@@ -110,11 +110,11 @@ def coerce(f: Field, value: Any, store: RecordStore) -> Any:
             raise parser_error("int", value)
         return number
     if f.type in (DOUBLE, PERCENT):
-        number = _number(f, value)
-        if f.type == PERCENT and not 0 <= number <= 100:
+        amount = _number(f, value)
+        if f.type == PERCENT and not 0 <= amount <= 100:
             raise SalesforceError(400, "NUMBER_OUTSIDE_VALID_RANGE",
                                   f"{f.label}: value outside of valid range on numeric field: {value}", [f.name])
-        return number
+        return amount
     if f.type == DATETIME:
         # An instant outside years 1-9999 once in UTC is no datetime the platform reads (JSON_PARSER_ERROR).
         parsed = parse_utc_datetime(value) if isinstance(value, str) else None
