@@ -30,8 +30,14 @@ class SalesforceConfig:
     # REST query batches (2,000 by default; `Sforce-Query-Options: batchSize=N` asks for 200..2,000).
     query_batch_size: int = 2000
     query_batch_min: int = 200
-    # Daily API request allocation reported in Sforce-Limit-Info.
-    api_request_limit: int = 15000
+    # Daily API request allocation (Sforce-Limit-Info, /limits DailyApiRequests); beyond it every REST call answers
+    # 403 REQUEST_LIMIT_EXCEEDED. None: an Enterprise Edition org's allocation, 100,000 plus 1,000 per Salesforce
+    # licence (the org's active standard users), counted over a rolling 24 hours.
+    # inferred: the platform lets an org overshoot the allocation a little before refusing; the fake refuses at once.
+    api_request_limit: int | None = None
+    api_requests_per_org: int = 100_000
+    api_requests_per_licence: int = 1_000
+    api_request_window_seconds: float = 24 * 3600.0
     session_ttl_seconds: int = 7200
     # inferred (reference §12 open question): the sender's Transferred work gets a CloseDateTime.
     transferred_sets_close_time: bool = True
@@ -49,6 +55,13 @@ class SalesforceConfig:
     # inferred: access tokens live a fixed time from issue (the platform also extends sessions on activity).
     sliding_expiry: bool = False
     organization_name: str = "omni-harness"
+    # inferred: an agent's session (any user but the integration user) may update or delete only its own
+    # PendingServiceRouting (work routed to it), AgentWork, UserServicePresence and conversations (owned by it, routed
+    # to it, or still in a queue); False gives agents the integration user's access.
+    agent_record_access: bool = True
+    # inferred: the status of INSUFFICIENT_ACCESS_OR_READONLY; a save error of one record answers 400 like the other
+    # save errors (some clients report 403 for the same code).
+    record_access_status: int = 400
 
 
 @dataclass

@@ -118,6 +118,15 @@ def unparsable_body(text: str, line: int, column: int) -> SalesforceError:
                              f"[line:{line}, column:{column}]")
 
 
+def non_standard_token(text: str, token: str) -> SalesforceError:
+    """`NaN` / `Infinity` as a bare JSON token: the platform's parser (Jackson) refuses non-numeric numbers."""
+    pos = max(text.find(token), 0)
+    line = text.count("\n", 0, pos) + 1
+    column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    return json_parser_error(f"Non-standard token '{token}': enable JsonParser.Feature.ALLOW_NON_NUMERIC_NUMBERS "
+                             f"to allow at [line:{line}, column:{column}]")
+
+
 def parser_error(type_name: str, value: Any) -> SalesforceError:
     """A field value of the wrong JSON type, worded as the platform's JSON deserializer words it."""
     kind = {str: "VALUE_STRING", bool: "VALUE_" + str(value).upper(), int: "VALUE_NUMBER_INT",
@@ -159,6 +168,17 @@ def unknown_toolkit_method(method: str) -> SalesforceError:
 
 def toolkit_body() -> SalesforceError:
     return json_parser_error("The body must be a JSON object of the toolkit method's arguments")
+
+
+def request_limit_exceeded(used: int, limit: int) -> SalesforceError:
+    """The daily API request allocation is spent (REST API guide, status codes: 403 REQUEST_LIMIT_EXCEEDED)."""
+    return SalesforceError(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.",
+                           headers={"Sforce-Limit-Info": f"api-usage={used}/{limit}"})
+
+
+def insufficient_access_or_readonly(status: int = 400) -> SalesforceError:
+    """A record the session's user may not change (record-level sharing), refused as a save error."""
+    return SalesforceError(status, "INSUFFICIENT_ACCESS_OR_READONLY", "insufficient access rights on object id", [])
 
 
 def insufficient_access(message: str) -> SalesforceError:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 V = "/services/data/v67.0"
@@ -198,3 +200,62 @@ def test_the_control_walk_covered_every_messaging_route(org):
             "0055i0000000001AAA", "<work_item_id>").replace("/nope", "/<work_item_id>")
         walked.add((rule, method))
     assert ours == walked
+
+
+# -- every field of every Salesforce control route: wrong JSON types and non-JSON numbers ----------------------
+
+CHATS = "/_fake/customers/chats"
+# (path, the body's other fields, the fields to walk); `{chat}` / `{session}` / `{ended}` are filled per test.
+CONTROL_FIELDS = [
+    (CHATS, {"queue": "Chat_Queue_1"}, ["queue", "customerName", "text"]),
+    (f"{CHATS}/{{chat}}/messages", {}, ["text"]),
+    (MSG, {"queue": "Messaging_Queue_1"}, ["queue", "customerName", "text"]),
+    (f"{MSG}/{{session}}/messages", {}, ["text"]),
+    (f"{MSG}/{{ended}}/return", {}, ["text"]),
+    ("/_fake/streaming/drop", {}, ["clientId", "userId", "channel"]),
+]
+WRONG_VALUES = ["NaN", "Infinity", "-Infinity", "5", "1e309", "true", "[]", '{"a": 1}', '["Chat_Queue_1"]']
+
+
+@pytest.mark.parametrize("path, others, fields", CONTROL_FIELDS, ids=[c[0] for c in CONTROL_FIELDS])
+def test_every_control_field_refuses_wrong_types_with_the_control_error(org, path, others, fields):
+    ended = org.customer_messaging(queue="Messaging_Queue_2")
+    assert org.client.post(f"{MSG}/{ended['workItemId']}/leave").status_code == 200
+    path = path.format(chat=org.customer_chat()["workItemId"], session=org.customer_messaging()["workItemId"],
+                       ended=ended["workItemId"])
+    before = {name: len(org.fake.records(name)) for name in ("LiveChatTranscript", "MessagingSession")}
+    for field in fields:
+        for raw in WRONG_VALUES:
+            parts = [f'"{k}": {json.dumps(v)}' for k, v in others.items() if k != field] + [f'"{field}": {raw}']
+            r = org.client.post(path, data="{" + ", ".join(parts) + "}", content_type="application/json")
+            assert r.status_code == 400, (path, field, raw, r.json)
+            assert set(r.json) == {"error", "message"} and r.json["error"] == "bad_request", r.json
+    assert before == {name: len(org.fake.records(name)) for name in before}
+
+
+def test_every_salesforce_control_route_with_a_body_is_walked(org):
+    ours = {rule.rule for rule in org.client.application.url_map.iter_rules()
+            if rule.rule.startswith(("/_fake/customers", "/_fake/streaming")) and "POST" in rule.methods
+            and not rule.rule.endswith("/leave")}  # leave takes no fields
+    walked = {path.replace("{chat}", "<work_item_id>").replace("{session}", "<work_item_id>").replace(
+        "{ended}", "<work_item_id>") for path, _, _ in CONTROL_FIELDS}
+    assert ours == walked
+
+
+@pytest.mark.parametrize("path", [f"{CHATS}/{{chat}}/leave", f"{MSG}/{{session}}/leave"])
+@pytest.mark.parametrize("raw", ["NaN", "[]", "5", '"x"'])
+def test_a_leave_body_must_be_a_json_object(org, path, raw):
+    path = path.format(chat=org.customer_chat()["workItemId"], session=org.customer_messaging()["workItemId"])
+    r = org.client.post(path, data=raw, content_type="application/json")
+    assert r.status_code == 400 and set(r.json) == {"error", "message"}, r.json
+
+
+@pytest.mark.parametrize("path, body", [
+    (CHATS, '{"queue": "Chat_Queue_1", "customerName": "Pat", "priority": NaN}'),
+    (MSG, '{"queue": "Messaging_Queue_1", "extra": [Infinity]}'),
+    ("/_fake/streaming/drop", '{"clientId": null, "limit": -Infinity}'),
+])
+def test_a_non_json_number_anywhere_in_a_control_body_is_refused(org, path, body):
+    r = org.client.post(path, data=body, content_type="application/json")
+    assert r.status_code == 400, r.json
+    assert r.json["error"] == "bad_request" and "not valid JSON" in r.json["message"]

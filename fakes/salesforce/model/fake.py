@@ -56,7 +56,7 @@ class SalesforceFake(SalesforceOrg):
             self.omni.reset()
             self.store.clear()
             self.sessions.reset(self.ids)
-            self.api_requests = 0
+            self.api_usage.clear()
             self.records_api.reset()
             seed_org(self, plan)
             self.streaming.reset()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, date, datetime
 from typing import Any
@@ -20,14 +21,19 @@ from .schema import (
     Field,
     SObjectType,
 )
-from .store import RecordStore, normalize_id, sf_datetime
+from .store import RecordStore, normalize_id
 
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _ID_SHAPE = re.compile(r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$")
 
 
-def parse_datetime(value: str) -> float | None:
-    """Epoch seconds of an ISO-8601 datetime as Salesforce accepts it (`Z`, `+0000`, `+00:00`, no zone = UTC)."""
+# An int field holds a 32-bit signed integer (the platform's deserializer refuses what does not fit).
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+
+
+def parse_utc_datetime(value: str) -> datetime | None:
+    """An ISO-8601 datetime as Salesforce accepts it (`Z`, `+0000`, `+00:00`, no zone = UTC), shifted to UTC;
+    None when unreadable or when the UTC instant falls outside years 1-9999 (`0001-01-01T00:00:00+0100`)."""
     text = value.strip()
     if re.fullmatch(r".*[+-]\d{4}$", text):
         text = text[:-2] + ":" + text[-2:]
@@ -37,8 +43,45 @@ def parse_datetime(value: str) -> float | None:
     except ValueError:
         return None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.timestamp()
+        return parsed.replace(tzinfo=UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # the offset moves it before year 1 or after year 9999
+        return None
+
+
+def parse_datetime(value: str) -> float | None:
+    """Epoch seconds of an ISO-8601 datetime as Salesforce accepts it, None when it is not one (see above)."""
+    parsed = parse_utc_datetime(value)
+    return None if parsed is None else parsed.timestamp()
+
+
+def utc_text(parsed: datetime) -> str:
+    """REST datetime text of a UTC datetime (`yyyy-MM-ddTHH:mm:ss.SSS+0000`), years 1-9999 included."""
+    return f"{parsed.year:04d}-{parsed:%m-%dT%H:%M:%S}.{parsed.microsecond // 1000:03d}+0000"
+
+
+def _number(f: Field, value: Any) -> float:
+    """A DOUBLE or PERCENT value: a finite JSON number or numeric text, within the field's precision."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise parser_error("double", value)
+    if isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            raise parser_error("double", value) from None
+        if not math.isfinite(number) and not re.fullmatch(r"\s*[-+]?\d[\d.]*([eE][-+]?\d+)?\s*", value):
+            # inferred: "NaN" / "Infinity" as text; Salesforce keeps no non-finite number in a field
+            raise parser_error("double", value)
+    else:
+        number = float(value)
+    digits = f.precision - f.scale
+    if not math.isfinite(number) or abs(number) >= 10**digits:
+        # inferred: a JSON number too large for a double (1e309) reaches the field as Infinity and is refused
+        # like any value beyond the field's precision
+        raise SalesforceError(400, "NUMBER_OUTSIDE_VALID_RANGE",
+                              f"{f.label}: value outside of valid range on numeric field: {value}", [f.name])
+    return number
 
 
 def coerce(f: Field, value: Any, store: RecordStore) -> Any:
@@ -54,42 +97,36 @@ def coerce(f: Field, value: Any, store: RecordStore) -> Any:
             return value.lower() == "true"
         raise parser_error("boolean", value)
     if f.type == INT:
+        number: int | None = None
         if isinstance(value, bool):
+            pass  # true / false are no numbers
+        elif isinstance(value, int):
+            number = value
+        elif isinstance(value, float) and value.is_integer():  # NaN and Infinity are not
+            number = int(value)
+        elif isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
+            number = int(value)
+        if number is None or not INT_MIN <= number <= INT_MAX:
             raise parser_error("int", value)
-        if isinstance(value, int):
-            return value
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
-            return int(value)
-        raise parser_error("int", value)
+        return number
     if f.type in (DOUBLE, PERCENT):
-        if isinstance(value, bool):
-            raise parser_error("double", value)
-        if isinstance(value, (int, float)):
-            number = float(value)
-        elif isinstance(value, str):
-            try:
-                number = float(value)
-            except ValueError:
-                raise parser_error("double", value) from None
-        else:
-            raise parser_error("double", value)
-        if f.type == PERCENT and not 0 <= number <= 100:
+        amount = _number(f, value)
+        if f.type == PERCENT and not 0 <= amount <= 100:
             raise SalesforceError(400, "NUMBER_OUTSIDE_VALID_RANGE",
                                   f"{f.label}: value outside of valid range on numeric field: {value}", [f.name])
-        return number
+        return amount
     if f.type == DATETIME:
-        ts = parse_datetime(value) if isinstance(value, str) else None
-        if ts is None:
+        # An instant outside years 1-9999 once in UTC is no datetime the platform reads (JSON_PARSER_ERROR).
+        parsed = parse_utc_datetime(value) if isinstance(value, str) else None
+        if parsed is None:
             raise parser_error("datetime", value)
-        return sf_datetime(ts)
+        return utc_text(parsed)
     if f.type == DATE:
-        if not isinstance(value, str):
+        if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()[:10]):
             raise parser_error("date", value)
         try:
             return date.fromisoformat(value.strip()[:10]).isoformat()
-        except ValueError:
+        except ValueError:  # year 0000, month 13, ...
             raise parser_error("date", value) from None
     if isinstance(value, (list, dict)):
         raise parser_error("String", value)

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from fakes.core.world import Fake, World
 
 from ..config import SalesforceConfig
+from .limits import ApiUsage
 from .schema import Field, SObjectType, build_schema
 from .store import RecordStore, Transaction, normalize_id
 
@@ -50,14 +51,29 @@ class SalesforceOrg(Fake):
         self.org_id = ""
         self.integration_user_id = ""
         self.automated_process_user_id = ""
-        self.api_requests = 0
+        self.api_usage = ApiUsage(self.config.api_request_window_seconds)
 
     # -- the API request allocation ----------------------------------------------------------------
-    def count_api_request(self) -> int:
-        """Count one REST call against the daily allocation; returns the usage so far."""
+    def api_request_limit(self) -> int:
+        """The daily allocation: the configured one, else the edition's for the org's licences."""
+        if self.config.api_request_limit is not None:
+            return self.config.api_request_limit
         with self.lock:
-            self.api_requests += 1
-            return self.api_requests
+            licences = sum(1 for u in self.store.all("User") if u.get("UserType") == "Standard" and u.get("IsActive"))
+        return self.config.api_requests_per_org + self.config.api_requests_per_licence * licences
+
+    @property
+    def api_requests(self) -> int:
+        """REST calls counted in the current 24-hour window."""
+        with self.lock:
+            return self.api_usage.used(self.clock.time())
+
+    def count_api_request(self) -> tuple[int, int]:
+        """Count one REST call against the daily allocation: (usage so far, allocation); REQUEST_LIMIT_EXCEEDED
+        once it is spent."""
+        limit = self.api_request_limit()
+        with self.lock:
+            return self.api_usage.count(self.clock.time(), limit), limit
 
     # -- where the org is served -------------------------------------------------------------------
     def base_url(self) -> str:

@@ -19,6 +19,7 @@ from ..errors import (
     required_missing,
 )
 from . import soql
+from .access import RecordAccess
 from .fields import check_unique, validate_body
 from .org import SalesforceOrg
 from .routing import RoutingBackend
@@ -71,6 +72,7 @@ class RecordBackend:
         self.org = org
         self.routing = routing
         self._cursors: OrderedDict[str, QueryCursor] = OrderedDict()
+        self.access = RecordAccess(org)
 
     def reset(self) -> None:
         self._cursors.clear()
@@ -139,6 +141,7 @@ class RecordBackend:
             record = self.live_record(otype, record_id)
             if not otype.updateable:
                 raise not_supported("updated", otype.label)
+            self.access.check(otype.name, record, user_id)
             values = validate_body(otype, body, self.org.store, creating=False)
             for f in otype.fields.values():
                 if f.required and f.name in values and values[f.name] is None:
@@ -162,6 +165,7 @@ class RecordBackend:
             record = self.live_record(otype, record_id)
             if not otype.deletable:
                 raise not_supported("deleted", otype.label)
+            self.access.check(otype.name, record, user_id)
             if otype.name == "AgentWork":
                 self.routing.check_agent_work_delete(record)
             with self.org.transaction(user_id, origin) as tx:

@@ -42,6 +42,16 @@ class Field:
     name_field: bool = False
 
     @property
+    def precision(self) -> int:
+        """Total digits a DOUBLE / PERCENT field keeps (its describe's `precision`)."""
+        return 18 if self.type in (DOUBLE, PERCENT) else 0
+
+    @property
+    def scale(self) -> int:
+        """Digits after the decimal point of a DOUBLE / PERCENT field."""
+        return 2 if self.type in (DOUBLE, PERCENT) else 0
+
+    @property
     def defaulted_on_create(self) -> bool:
         return self.default is not None or self.auto_number or self.type in (ID,) or self.name in _SYSTEM_FIELDS
 
@@ -75,11 +85,11 @@ class Field:
                 for value in self.picklist_values
             ],
             "polymorphicForeignKey": len(self.reference_to) > 1,
-            "precision": 18 if self.type in (DOUBLE, PERCENT) else 0,
+            "precision": self.precision,
             "referenceTo": list(self.reference_to),
             "relationshipName": self.relationship_name,
             "restrictedPicklist": self.restricted_picklist,
-            "scale": 2 if self.type in (DOUBLE, PERCENT) else 0,
+            "scale": self.scale,
             "soapType": _SOAP_TYPES.get(self.type, "xsd:string"),
             "sortable": self.type != TEXTAREA,
             "type": self.type,

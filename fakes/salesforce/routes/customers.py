@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ...core.routes import Api, reply
+from ...core.routes import Api
 from ..model.omni import CHAT, MESSAGING
 from ..views import customers as view
-from .parse import control_body, control_text
+from .parse import control_body, control_reply, control_text
 
 if TYPE_CHECKING:
     from ..model.fake import SalesforceFake
@@ -27,23 +27,23 @@ def build(fake: SalesforceFake) -> Api:
         queue = control_text(body, "queue", True)
         name = control_text(body, "customerName", False) or "Customer"
         text = control_text(body, "text", False)
-        return reply(fake.customers.open_chat(queue, name, text), 201)
+        return control_reply(fake.customers.open_chat(queue, name, text), 201)
 
     @api.route("GET", f"{PREFIX}/chats/<work_item_id>", response="customer-chat", error="control-error")
     def chat(work_item_id: str):
-        return reply(view.chat(fake.customers.chat(work_item_id, CHAT)))
+        return control_reply(view.chat(fake.customers.chat(work_item_id, CHAT)))
 
     @api.route("POST", f"{PREFIX}/chats/<work_item_id>/messages", request="customer-message-request",
                response="customer-message-answer", status=201, error="control-error")
     def message(work_item_id: str):
         body = control_body()
-        return reply(fake.customers.send_message(work_item_id, control_text(body, "text", True), CHAT), 201)
+        return control_reply(fake.customers.send_message(work_item_id, control_text(body, "text", True), CHAT), 201)
 
     @api.route("POST", f"{PREFIX}/chats/<work_item_id>/leave", response="customer-leave-answer",
                error="control-error")
     def leave(work_item_id: str):
         control_body()
-        return reply(fake.customers.leave(work_item_id, CHAT))
+        return control_reply(fake.customers.leave(work_item_id, CHAT))
 
     # -- Enhanced Chat (MessagingSession) -----------------------------------------------------------
     @api.route("POST", f"{PREFIX}/messaging", request="customer-messaging-request",
@@ -53,28 +53,28 @@ def build(fake: SalesforceFake) -> Api:
         queue = control_text(body, "queue", True)
         name = control_text(body, "customerName", False) or "Customer"
         text = control_text(body, "text", False)
-        return reply(fake.customers.open_messaging(queue, name, text), 201)
+        return control_reply(fake.customers.open_messaging(queue, name, text), 201)
 
     @api.route("GET", f"{PREFIX}/messaging/<work_item_id>", response="customer-messaging", error="control-error")
     def messaging_session(work_item_id: str):
-        return reply(view.messaging(fake.customers.chat(work_item_id, MESSAGING)))
+        return control_reply(view.messaging(fake.customers.chat(work_item_id, MESSAGING)))
 
     @api.route("POST", f"{PREFIX}/messaging/<work_item_id>/messages", request="customer-message-request",
                response="customer-message-answer", status=201, error="control-error")
     def messaging_message(work_item_id: str):
         body = control_body()
-        return reply(fake.customers.send_message(work_item_id, control_text(body, "text", True), MESSAGING), 201)
+        return control_reply(fake.customers.send_message(work_item_id, control_text(body, "text", True), MESSAGING), 201)
 
     @api.route("POST", f"{PREFIX}/messaging/<work_item_id>/leave", response="customer-messaging-leave-answer",
                error="control-error")
     def messaging_leave(work_item_id: str):
         control_body()
-        return reply(fake.customers.leave(work_item_id, MESSAGING))
+        return control_reply(fake.customers.leave(work_item_id, MESSAGING))
 
     @api.route("POST", f"{PREFIX}/messaging/<work_item_id>/return", request="customer-messaging-return-request",
                response="customer-messaging-returned", status=201, error="control-error")
     def messaging_return(work_item_id: str):
         body = control_body()
-        return reply(fake.customers.come_back(work_item_id, control_text(body, "text", False)), 201)
+        return control_reply(fake.customers.come_back(work_item_id, control_text(body, "text", False)), 201)
 
     return api

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING, Any
 
@@ -12,14 +11,14 @@ from flask import Response, request
 from ...core.routes import Api
 from ..errors import SoapFault
 from ..views.oauth import JSON_MIME, NO_STORE, identity_body, soap_login_response, token_response
-from .parse import act_as, basic_credentials, bearer_token
+from .parse import act_as, basic_credentials, bearer_token, strict_dumps
 
 if TYPE_CHECKING:
     from ..model.fake import SalesforceFake
 
 
 def _token_json(body: Any, status: int = 200) -> Response:
-    response = Response(json.dumps(body), status=status)
+    response = Response(strict_dumps(body), status=status)
     response.headers["Content-Type"] = JSON_MIME
     response.headers["Cache-Control"] = NO_STORE
     return response

@@ -10,7 +10,9 @@ from urllib.parse import unquote_plus
 
 from flask import Response, g, request
 
-from ..errors import control_bad_request, empty_body, unparsable_body
+from fakes.core.control import parse_json
+
+from ..errors import control_bad_request, empty_body, non_standard_token, unparsable_body
 from ..model.sessions import Session
 from ..views.oauth import JSON_MIME
 
@@ -46,25 +48,37 @@ def act_as(session: Session) -> Session:
     return session
 
 
+class _NonNumericNumber(ValueError):
+    def __init__(self, token: str) -> None:
+        super().__init__(token)
+        self.token = token
+
+
+def _refuse_non_numeric(token: str) -> Any:
+    raise _NonNumericNumber(token)
+
+
 def json_body() -> Any:
-    """The parsed JSON body, or the platform's JSON_PARSER_ERROR."""
+    """The parsed JSON body, or the platform's JSON_PARSER_ERROR (`NaN` and `Infinity` are no JSON values)."""
     data = request.get_data(cache=True)
     text = data.decode("utf-8", "replace") if data else ""
     if not text.strip():
         raise empty_body()
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_refuse_non_numeric)
+    except _NonNumericNumber as exc:
+        raise non_standard_token(text, exc.token) from None
     except json.JSONDecodeError as exc:
         raise unparsable_body(text, exc.lineno, exc.colno) from None
 
 
 def control_body() -> dict[str, Any]:
-    """A control API body: a JSON object, `{}` when empty."""
+    """A control API body: a strict JSON object (no NaN / Infinity), `{}` when empty."""
     data = request.get_data(cache=True)
     if not data.strip():
         return {}
     try:
-        body = json.loads(data)
+        body = parse_json(data)
     except ValueError as exc:
         raise control_bad_request(f"the body is not valid JSON: {exc}") from None
     if not isinstance(body, dict):
@@ -81,12 +95,23 @@ def control_text(body: dict[str, Any], name: str, required: bool) -> str | None:
     return value
 
 
+def strict_dumps(body: Any) -> str:
+    """JSON text that every parser reads: a NaN or Infinity that slipped into a body fails loudly here (500)
+    instead of reaching a client as invalid JSON."""
+    return json.dumps(body, allow_nan=False)
+
+
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    response = Response(json.dumps(body), status=status, mimetype="application/json")
+    response = Response(strict_dumps(body), status=status, mimetype="application/json")
     response.headers["Content-Type"] = JSON_MIME
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
+
+
+def control_reply(body: Any, status: int = 200) -> Response:
+    """A control API answer (`/_fake/customers/...`), as strict as the platform's bodies."""
+    return Response(strict_dumps(body), status=status, mimetype="application/json")
 
 
 def empty_response(status: int = 204) -> Response:

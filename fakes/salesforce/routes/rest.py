@@ -61,9 +61,9 @@ def build(fake: SalesforceFake) -> Api:
 
     @api.blueprint.after_app_request
     def _limit_info(response: Response) -> Response:
-        used = g.get("sf_api_usage")
-        if used is not None:
-            response.headers["Sforce-Limit-Info"] = f"api-usage={used}/{fake.config.api_request_limit}"
+        usage = g.get("sf_api_usage")
+        if usage is not None:
+            response.headers["Sforce-Limit-Info"] = f"api-usage={usage[0]}/{usage[1]}"
         return response
 
     @api.route("GET", "/services/data", response="versions")
@@ -80,7 +80,8 @@ def build(fake: SalesforceFake) -> Api:
     @api.route("GET", f"{V}/limits", response="limits", error="error")
     def limits(version_text: str):
         begin(version_text)
-        return json_response(view.limits(fake.config.api_request_limit, fake.api_requests))
+        used, limit = g.sf_api_usage
+        return json_response(view.limits(limit, used))
 
     @api.route("GET", f"{V}/sobjects", response="describe-global", error="error")
     def describe_global(version_text: str):

@@ -8,18 +8,18 @@ session: their next poll answers `403::Unknown client`).
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from flask import Response, request
 
+from fakes.core.control import parse_json
 from fakes.core.errors import FakeError
 
 from ...core.routes import Api
 from ..errors import AUTH_INVALID, AUTH_REQUIRED, CONNECTION_TYPE, INVALID_MESSAGE, TOO_LARGE, control_bad_request
 from ..streaming.backend import StreamingAuth
 from ..views.bayeux import batch_refused
-from .parse import act_as, bearer_token, control_body
+from .parse import act_as, bearer_token, control_body, strict_dumps
 
 if TYPE_CHECKING:
     from ..model.fake import SalesforceFake
@@ -29,7 +29,7 @@ COMETD_RULES = ("/cometd", "/cometd/<version>", "/cometd/<version>/<path:suffix>
 
 
 def _bayeux(body: Any, status: int = 200) -> Response:
-    response = Response(json.dumps(body), status=status)
+    response = Response(strict_dumps(body), status=status)
     response.headers["Content-Type"] = JSON_MIME
     return response
 
@@ -55,7 +55,7 @@ def build(fake: SalesforceFake) -> Api:
         if len(raw) > streaming.config.max_request_bytes:
             return _bayeux(batch_refused([], TOO_LARGE), 413)
         try:
-            messages = json.loads(raw.decode("utf-8")) if raw.strip() else None
+            messages = parse_json(raw.decode("utf-8")) if raw.strip() else None
         except (UnicodeDecodeError, ValueError):
             messages = None
         if isinstance(messages, dict):

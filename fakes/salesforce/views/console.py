@@ -22,7 +22,7 @@ def _number(value: float) -> int | float:
 
 def channels_json(presence: ServicePresence) -> str:
     """The status's channels as the toolkit hands them over: JSON text of [{channelId, developerName}]."""
-    return json.dumps([{"channelId": c["Id"], "developerName": c["DeveloperName"]} for c in presence.channels])
+    return json.dumps([{"channelId": c["Id"], "developerName": c["DeveloperName"]} for c in presence.channels], allow_nan=False)
 
 
 def status_id(presence: ServicePresence) -> dict[str, Any]:
@@ -44,7 +44,7 @@ def status_channels(presence: ServicePresence) -> dict[str, Any]:
 def agent_works(works: list[dict[str, Any]]) -> dict[str, str]:
     """`getAgentWorks`: JSON text of [{workId, workItemId, isEngaged}]."""
     return {"works": json.dumps([{"workId": w["Id"], "workItemId": w["WorkItemId"],
-                                  "isEngaged": w["Status"] == WorkStatus.OPENED} for w in works])}
+                                  "isEngaged": w["Status"] == WorkStatus.OPENED} for w in works], allow_nan=False)}
 
 
 def workload(load: Workload) -> dict[str, Any]:
