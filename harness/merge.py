@@ -325,7 +325,7 @@ def merge_reports(directories: list[Path], out: Path, force: bool = False) -> Me
             fh.write(log.read_text(errors="replace") if log.exists() else "(no connector.log)\n")
     (out / HTML).write_text(render(summary, scenario_dicts, entries))
     return Merged(exit_code(judgement), summary, out, judgement, verdicts, list(results.scenarios.values()), missing,
-                  timings.get("stopped", 0.0))
+                  timings.get("scenarios_done", 0.0))
 
 
 def _shifted_warnings(reports: list[ShardReport], key: str) -> list[list[dict[str, Any]]]:
