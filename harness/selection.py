@@ -45,8 +45,9 @@ class ScenarioKeys:
     keywords: tuple[str, ...]
     feature: str = ""
 
-    def matches(self, keyword: str) -> bool:
-        names = [k.lower() for k in self.keywords]
+    def matches(self, keyword: str, medium: str | None = None) -> bool:
+        """With `medium`: as pytest matches the scenario's item on that medium (its `[chat]` id matches too)."""
+        names = [k.lower() for k in (*self.keywords, *((medium,) if medium else ()))]
         return Expression.compile(keyword).evaluate(lambda sub: any(sub.lower() in n for n in names))
 
 
@@ -162,8 +163,11 @@ def validate(profile: str, requirements: list[str] | None, keyword: str | None,
         part = Shard.parse(shard) if isinstance(shard, str) else shard
     except ValueError as exc:
         raise SelectionError(str(exc)) from None
-    planned = [(s.name, s.feature, s.requirements, m) for s in applicable for m in chosen_media
-               if any(known[r].applies_to(m) for r in s.requirements if r in known)]
+    # The plan holds the items pytest will run: each scenario on each medium it applies to that `-k` keeps.
+    planned = [(s.name, s.feature, s.requirements, m) for s in scenario_keys()
+               if s.profile in {p.value for p in profiles} and (not ids or set(ids) & set(s.requirements))
+               for m in chosen_media if any(known[r].applies_to(m) for r in s.requirements if r in known)
+               and (not keyword or s.matches(keyword, str(m)))]
     # A scenario the connector does not declare is skipped at once: it costs its shard nothing.
     plan = plan_shards(planned, part.total if part else 1,
                        free=lambda ids, m: lookup is not None and not_declared_reason(lookup, list(ids), m) is not None)

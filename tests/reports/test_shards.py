@@ -120,3 +120,18 @@ def test_a_shard_is_never_certified_by_itself():
     assert failed.verdict is RunVerdict.NOT_CERTIFIED  # a failure anywhere fails the certification
     assert judge(everything, required, startup_error="no socket", shard=shard).verdict is RunVerdict.NOT_READY
     assert judge(everything, required, interrupted_by="SIGTERM", shard=shard).verdict is RunVerdict.INTERRUPTED
+
+
+def test_the_plan_holds_what_k_keeps_on_each_medium():
+    lookup = _reference()
+    plan = validate("core", None, "chat", lookup, "all", "1/2").plan
+    everything = validate("core", None, None, lookup, "all", "1/2").plan
+    # `-k chat` keeps every scenario's [chat] item (pytest matches the parametrized id too), and on messaging
+    # only the scenarios whose own names say chat.
+    assert {p.name for p in plan if p.medium == "chat"} == {p.name for p in everything if p.medium == "chat"}
+    on_messaging = {p.name for p in plan if p.medium == "messaging"}
+    assert on_messaging and all("chat" in (n + p.feature).lower() for p in plan for n in [p.name]
+                                if p.medium == "messaging")
+    assert on_messaging < {p.name for p in everything if p.medium == "messaging"}
+    one = validate("core", ["PRES-1"], None, lookup, "chat", "1/2").plan
+    assert {p.requirements for p in one} == {("PRES-1",)} and {p.shard for p in one} == {1, 2}
