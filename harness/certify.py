@@ -188,10 +188,19 @@ def certify(connector: str | None = None, profile: str = DECLARED, timeout: floa
 
     started = time.monotonic()
     lookup = check_manifest(connector, manifest)  # ManifestError: nothing has started yet
-    check_selection(lookup, profile, requirements, keyword, media, shard)  # SelectionError: nor here
+    chosen = check_selection(lookup, profile, requirements, keyword, media, shard)  # SelectionError: nor here
     report = Path(report_dir).resolve() if report_dir else None
     if report is not None:
         prepare_report_dir(report, force)  # ReportDirError
+    if chosen.shard is not None and not chosen.shard_scenarios():
+        # More shards than scenarios: this one has nothing to run, so nothing is started and it passes; the
+        # merge knows from the other shards' plan that it held nothing.
+        from .selection import required_ids
+
+        nothing = Judgement(RunVerdict.PASSED_FOR_THE_SHARD, required_ids(lookup, chosen.profiles, chosen.media),
+                            shard=chosen.shard)
+        return Certification(EXIT_PASSED, Results(), seconds=time.monotonic() - started, manifest=lookup,
+                             judgement=nothing)
     run_dir = Path(tempfile.mkdtemp(prefix="omni-harness-certify-"))
     log = None if verbose else (report or run_dir) / CERTIFY_LOG
     args = pytest_args(connector=connector, profile=profile, timeout=timeout, keyword=keyword, report_dir=report,
@@ -310,7 +319,10 @@ def print_verdict(outcome: Certification, stream: TextIO | None = None) -> None:
     if judgement.shard is not None:
         banner += f" (shard {judgement.shard})"
     print(f"\n{banner}: {passed} of {counted} requirements passed in {outcome.seconds:.1f} s{tail}.", file=out)
-    if judgement.shard is not None:
+    if judgement.shard is not None and not outcome.scenarios:
+        print(f"Shard {judgement.shard} holds no scenario of this selection (more shards than scenarios): nothing "
+              "ran and no report was written; merge-reports knows it from the other shards' plan.", file=out)
+    elif judgement.shard is not None:
         print(f"This is shard {judgement.shard.index} of {judgement.shard.total}, never a certification by itself: "
               "`omni-harness merge-reports` on every shard's report folder gives the verdict.", file=out)
     elif judgement.not_run and judgement.verdict is not RunVerdict.CERTIFIED:

@@ -234,7 +234,12 @@ def merge_reports(directories: list[Path], out: Path, force: bool = False) -> Me
     """Merges the shards' report folders into `out`; MergeError when they are not shards of one run."""
     if not directories:
         raise MergeError("no report folder given")
-    reports = sorted((read_shard(Path(d)) for d in directories), key=lambda r: r.index)
+    # An empty folder is what a shard with no scenario leaves (certify cleared it and wrote nothing): the plan
+    # says whether that shard held nothing or its report is missing.
+    given = [Path(d) for d in directories if not (Path(d).is_dir() and not any(Path(d).iterdir()))]
+    if not given:
+        raise MergeError("every folder given is empty: no shard's report to merge")
+    reports = sorted((read_shard(d) for d in given), key=lambda r: r.index)
     problem = _differs(reports)
     if problem:
         raise MergeError(problem)
@@ -250,7 +255,9 @@ def merge_reports(directories: list[Path], out: Path, force: bool = False) -> Me
     shard_info = first["shard"]
     plan = [PlannedScenario.from_json(p) for p in shard_info.get("plan", [])]
     present = [r.index for r in reports]
-    missing = [i for i in range(1, total + 1) if i not in present]
+    # A shard the plan gives no scenario (more shards than scenarios) ran nothing and wrote no report.
+    empty = [i for i in range(1, total + 1) if i not in present and not any(p.shard == i for p in plan)]
+    missing = [i for i in range(1, total + 1) if i not in present and i not in empty]
 
     entries, scenario_dicts, _ = _renumber(reports)
     results = Results()
@@ -278,7 +285,10 @@ def merge_reports(directories: list[Path], out: Path, force: bool = False) -> Me
     interrupted_by = next((r.summary["interruptedBy"] for r in reports if r.summary.get("interruptedBy")), None)
     judgement = judge(verdicts, list(shard_info.get("required", [])), startup_error=startup_error,
                       interrupted_by=interrupted_by)
-    if missing and judgement.verdict is RunVerdict.CERTIFIED:  # a missing shard always leaves something unproven
+    # A missing shard always leaves something unproven: at best the narrowed verdict, which names what never ran
+    # (also when every requirement it touched is left "not run": that is not "nothing declared").
+    if missing and (judgement.verdict is RunVerdict.CERTIFIED or judgement.verdict is RunVerdict.NOTHING
+                    and any(v.counts for v in verdicts.values())):
         judgement = Judgement(RunVerdict.PASSED_FOR_THE_SELECTION, judgement.not_run)
 
     warnings = [w for r in _shifted_warnings(reports, "warnings") for w in r]
@@ -288,6 +298,9 @@ def merge_reports(directories: list[Path], out: Path, force: bool = False) -> Me
         for k, v in (r.summary.get("timings") or {}).items():
             timings[k] = max(timings.get(k, 0.0), float(v))
     notes = list(shard_info.get("runNotes", [])) + verdict_notes(verdicts)
+    if empty:
+        notes.append(f"Shard {', '.join(f'{i}/{total}' for i in empty)} held no scenario of the selection: nothing "
+                     "to merge from it.")
     if missing:
         notes.append(f"Merged {len(present)} of {total} shards: the report of shard {missing_note} is missing, so "
                      "its scenarios never ran here; merge every shard's report for a certification.")
@@ -307,7 +320,7 @@ def merge_reports(directories: list[Path], out: Path, force: bool = False) -> Me
         "injectedRefusals": refusals,
         "notes": notes,
         "artefacts": list(MERGED_ARTEFACTS),
-        "merged": {"total": total, "missing": missing,
+        "merged": {"total": total, "missing": missing, "empty": empty,
                    "shards": [{"index": r.index, "reportDir": str(r.directory), "verdict": r.summary.get("verdict")}
                               for r in reports]},
     })
@@ -374,8 +387,9 @@ def print_merged(merged: Merged, stream: TextIO | None = None) -> None:
         print(f"shard {s['index']}/{total}: {s['verdict']}  ({s['reportDir']})", file=out)
     for i in merged.missing:
         print(f"shard {i}/{total}: MISSING (its report was not given)", file=out)
-    for note in merged.summary.get("notes", [])[:1]:
-        print(note, file=out)
+    notes = merged.summary.get("notes", [])
+    for note in notes[:1] + [n for n in notes[1:] if n.startswith(("Merged ", "Shard "))]:
+        print(note, file=out)  # what the manifest declares, and which shards held nothing or are missing
     outcome = Certification(merged.exit_code, Results(), merged.summary.get("startupError"), 0, merged.seconds,
                             merged.report_dir, {}, None, None, merged.summary, merged.judgement, merged.verdicts,
                             None, merged.scenarios)

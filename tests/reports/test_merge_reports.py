@@ -112,7 +112,7 @@ def test_two_shards_merged_give_the_verdicts_of_one_run(runs, prefix, tmp_path, 
     assert merged["requiredNotRun"] == whole.summary["requiredNotRun"]
     assert merged["counts"] == whole.summary["counts"] and merged["mediaVerdicts"] == whole.summary["mediaVerdicts"]
     assert code == whole.exit_code
-    assert merged["merged"] == {"total": 2, "missing": [], "shards": [
+    assert merged["merged"] == {"total": 2, "missing": [], "empty": [], "shards": [
         {"index": i, "reportDir": str(runs[f"{prefix}-{i}"].report_dir), "verdict": runs[f"{prefix}-{i}"].summary[
             "verdict"]} for i in (1, 2)]}
     assert "shard" not in merged

@@ -135,3 +135,18 @@ def test_the_plan_holds_what_k_keeps_on_each_medium():
     assert on_messaging < {p.name for p in everything if p.medium == "messaging"}
     one = validate("core", ["PRES-1"], None, lookup, "chat", "1/2").plan
     assert {p.requirements for p in one} == {("PRES-1",)} and {p.shard for p in one} == {1, 2}
+
+
+def test_a_shard_without_scenarios_starts_nothing_and_passes(tmp_path, capsys):
+    from harness.certify import EXIT_PASSED, certify, print_verdict
+
+    report = tmp_path / "report"
+    report.mkdir()
+    (report / "summary.json").write_text("{}")  # an earlier run's report there is cleared, not left to be merged
+    plan = validate("core", ["PRES-1"], None, _reference(), "chat", "3/3").plan
+    assert len(plan) == 2 and {p.shard for p in plan} == {1, 2}  # two scenarios: shard 3 holds none
+    outcome = certify(profile="core", requirements=["PRES-1"], media="chat", shard="3/3", report_dir=report)
+    assert outcome.exit_code == EXIT_PASSED and outcome.judgement.verdict is RunVerdict.PASSED_FOR_THE_SHARD
+    assert not outcome.scenarios and list(report.iterdir()) == []
+    print_verdict(outcome)
+    assert "Shard 3/3 holds no scenario" in capsys.readouterr().out
