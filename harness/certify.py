@@ -37,10 +37,12 @@ EXIT_PASSED, EXIT_FAILED, EXIT_USAGE, EXIT_SELECTION, EXIT_NOT_READY, EXIT_NOTHI
 EXIT_SIGNAL_BASE = 128  # interrupted by signal N: 128 + N, as a shell reports it (130 SIGINT, 143 SIGTERM)
 EXIT_CODES = {RunVerdict.CERTIFIED: EXIT_PASSED, RunVerdict.NOT_CERTIFIED: EXIT_FAILED,
               RunVerdict.PASSED_FOR_THE_SELECTION: EXIT_SELECTION, RunVerdict.NOT_READY: EXIT_NOT_READY,
-              RunVerdict.NOTHING: EXIT_NOTHING}
+              RunVerdict.NOTHING: EXIT_NOTHING,
+              # A shard that passed all it ran exits 0 so a CI matrix goes green per shard; merge-reports decides.
+              RunVerdict.PASSED_FOR_THE_SHARD: EXIT_PASSED}
 EXIT_HELP = f"""exit status:
   {EXIT_PASSED}    CERTIFIED: every required requirement of the profiles and media the connector declares ran and
-       passed
+       passed; with --shard I/N: PASSED FOR THE SHARD, nothing the shard ran failed (merge-reports decides)
   {EXIT_FAILED}    NOT CERTIFIED: a requirement that counts failed
   {EXIT_USAGE}    usage error: unknown or mis-cased requirement id, id outside the selected profiles, empty
        selection, missing or invalid manifest, report folder holding other files (nothing was started)
@@ -101,7 +103,7 @@ class _Grab:
 def pytest_args(*, connector: str | None, profile: str, timeout: float | None, keyword: str | None,
                 report_dir: Path | None, run_dir: Path, workers: int, verbose: bool = False,
                 requirements: list[str] | None = None, manifest: str | Path | None = None,
-                ready_timeout: float | None = None, media: str | None = None) -> list[str]:
+                ready_timeout: float | None = None, media: str | None = None, shard: Any = None) -> list[str]:
     module = suite_module()
     ini = run_dir / "pytest.ini"
     ini.write_text("[pytest]\n")  # an ini of our own: no project's settings leak into the run
@@ -122,6 +124,8 @@ def pytest_args(*, connector: str | None, profile: str, timeout: float | None, k
         args += ["-k", keyword]
     if media:
         args += ["--media", media]
+    if shard is not None:
+        args += ["-p", "harness.shards", "--omni-shard", str(shard)]
     for rid in requirements or []:
         args += ["--requirement", rid]
     if workers > 1 and importlib.util.find_spec("xdist") is not None:
@@ -139,9 +143,9 @@ def check_manifest(connector: str | None, manifest: str | Path | None) -> Manife
 
 
 def check_selection(lookup: ManifestLookup, profile: str, requirements: list[str] | None,
-                    keyword: str | None, media: str | None = None) -> Selection:
+                    keyword: str | None, media: str | None = None, shard: Any = None) -> Selection:
     """The run's selection (raises SelectionError, one line, before anything starts)."""
-    return validate(profile, requirements, keyword, lookup, media)
+    return validate(profile, requirements, keyword, lookup, media, shard)
 
 
 class ConnectorLibrariesMissing(ManifestError):
@@ -194,24 +198,35 @@ def certify(connector: str | None = None, profile: str = DECLARED, timeout: floa
             keyword: str | None = None, report_dir: str | Path | None = DEFAULT_REPORT_DIR,
             workers: int = DEFAULT_WORKERS, verbose: bool = False, keep_run_dir: bool = False,
             requirements: list[str] | None = None, manifest: str | Path | None = None,
-            ready_timeout: float | None = None, force: bool = False, media: str | None = None) -> Certification:
+            ready_timeout: float | None = None, force: bool = False, media: str | None = None,
+            shard: Any = None) -> Certification:
     """Certifies a connector; `report_dir=None` writes no report (the run folder keeps connector.log).
+    `shard` (harness.shards.Shard or "I/N"): run only that shard of the selected scenarios.
 
     Raises ManifestError, SelectionError or ReportDirError, before anything starts, for a usage error."""
     from .reports import CERTIFY_LOG, polish_junit, prepare_report_dir
 
     started = time.monotonic()
     lookup = check_manifest(connector, manifest)  # ManifestError: nothing has started yet
-    check_selection(lookup, profile, requirements, keyword, media)  # SelectionError: nor here
+    chosen = check_selection(lookup, profile, requirements, keyword, media, shard)  # SelectionError: nor here
     check_connector_libraries(connector, lookup)  # ConnectorLibrariesMissing (a ManifestError): nor here
     report = Path(report_dir).resolve() if report_dir else None
     if report is not None:
         prepare_report_dir(report, force)  # ReportDirError
+    if chosen.shard is not None and not chosen.shard_scenarios():
+        # More shards than scenarios: this one has nothing to run, so nothing is started and it passes; the
+        # merge knows from the other shards' plan that it held nothing.
+        from .selection import required_ids
+
+        nothing = Judgement(RunVerdict.PASSED_FOR_THE_SHARD, required_ids(lookup, chosen.profiles, chosen.media),
+                            shard=chosen.shard)
+        return Certification(EXIT_PASSED, Results(), seconds=time.monotonic() - started, manifest=lookup,
+                             judgement=nothing)
     run_dir = Path(tempfile.mkdtemp(prefix="omni-harness-certify-"))
     log = None if verbose else (report or run_dir) / CERTIFY_LOG
     args = pytest_args(connector=connector, profile=profile, timeout=timeout, keyword=keyword, report_dir=report,
                        run_dir=run_dir, workers=workers, verbose=verbose, requirements=requirements,
-                       manifest=manifest, ready_timeout=ready_timeout, media=media)
+                       manifest=manifest, ready_timeout=ready_timeout, media=media, shard=shard)
     # Only the plugins the suite needs are loaded (also in the xdist workers, which inherit the
     # environment): whatever else is installed in the interpreter neither slows nor changes the run.
     saved = os.environ.get(AUTOLOAD)
@@ -322,8 +337,16 @@ def print_verdict(outcome: Certification, stream: TextIO | None = None) -> None:
     banner = BANNERS[judgement.verdict]
     if judgement.verdict is RunVerdict.INTERRUPTED:
         banner += f" by {judgement.interrupted_by}"
+    if judgement.shard is not None:
+        banner += f" (shard {judgement.shard})"
     print(f"\n{banner}: {passed} of {counted} requirements passed in {outcome.seconds:.1f} s{tail}.", file=out)
-    if judgement.not_run and judgement.verdict is not RunVerdict.CERTIFIED:
+    if judgement.shard is not None and not outcome.scenarios:
+        print(f"Shard {judgement.shard} holds no scenario of this selection (more shards than scenarios): nothing "
+              "ran and no report was written; merge-reports knows it from the other shards' plan.", file=out)
+    elif judgement.shard is not None:
+        print(f"This is shard {judgement.shard.index} of {judgement.shard.total}, never a certification by itself: "
+              "`omni-harness merge-reports` on every shard's report folder gives the verdict.", file=out)
+    elif judgement.not_run and judgement.verdict is not RunVerdict.CERTIFIED:
         what = "never ran" if judgement.verdict in (RunVerdict.INTERRUPTED, RunVerdict.NOT_READY) else \
             "were not selected"
         print(f"Certification also needs {keys_by_medium(judgement.not_run)}, which {what}.", file=out)

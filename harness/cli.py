@@ -6,6 +6,7 @@ import argparse
 import signal
 import sys
 import threading
+from pathlib import Path
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -57,12 +58,24 @@ def _cmd_certify(args: argparse.Namespace) -> int:
         outcome = certify(connector=args.connector, profile=args.profile, timeout=args.timeout, keyword=args.keyword,
                           report_dir=args.report_dir, workers=args.workers, verbose=args.verbose,
                           requirements=args.requirements, manifest=args.manifest, ready_timeout=args.ready_timeout,
-                          force=args.force, media=args.media)
+                          force=args.force, media=args.media, shard=args.shard)
     except (ManifestError, SelectionError, ReportDirError) as exc:
         print(f"omni-harness: {exc}", file=sys.stderr)
         return EXIT_USAGE
     print_verdict(outcome)
     return outcome.exit_code
+
+
+def _cmd_merge_reports(args: argparse.Namespace) -> int:
+    from .merge import MergeError, merge_reports, print_merged
+
+    try:
+        merged = merge_reports(args.report_dirs, args.report_dir, force=args.force)
+    except MergeError as exc:
+        print(f"omni-harness merge-reports: {exc}", file=sys.stderr)
+        return 2
+    print_merged(merged)
+    return merged.exit_code
 
 
 def _cmd_requirements(args: argparse.Namespace) -> int:
@@ -143,7 +156,31 @@ def build_parser() -> argparse.ArgumentParser:
     cert.add_argument("--workers", type=int, default=default_workers(), metavar="N",
                       help="scenarios run in parallel by N pytest-xdist workers (1 = in this process)")
     cert.add_argument("-v", "--verbose", action="store_true", help="pytest's verbose output as well")
+    from .shards import shard_argument
+
+    cert.add_argument("--shard", type=shard_argument, metavar="I/N", default=None,
+                      help="run shard I of N (1 <= I <= N) of the selected scenarios, split by their measured "
+                           "durations the same way on every machine; exit 0 when nothing it ran failed (it is never "
+                           "CERTIFIED by itself): `omni-harness merge-reports` on the N report folders decides")
     cert.set_defaults(func=_cmd_certify)
+    merge = sub.add_parser("merge-reports", help="merge the report folders of `certify --shard I/N` runs into one "
+                                                 "certification",
+                           formatter_class=argparse.RawDescriptionHelpFormatter,
+                           description="Reads each shard's report folder, checks they are shards of the same run "
+                                       "(connector, manifest, selection, media, profile, N; distinct I), merges the "
+                                       "verdicts per requirement and medium, and writes summary.json, junit.xml, "
+                                       "cucumber.json, scenarios.json, journal.ndjson and report.html with the "
+                                       "verdict one run would get: CERTIFIED only with every shard 1..N present and "
+                                       "every required requirement passed.",
+                           epilog=EXIT_HELP.split("\n  130")[0] + "\n  (2 also: the folders are not shards of "
+                                                                    "one run)")
+    merge.add_argument("report_dirs", nargs="+", type=Path, metavar="DIR", help="a shard's report folder")
+    merge.add_argument("--report-dir", metavar="OUT", type=Path, default=Path(DEFAULT_REPORT_DIR),
+                       help=f"write the merged report here (default ./{DEFAULT_REPORT_DIR}/); an earlier report "
+                            "there is replaced")
+    merge.add_argument("--force", action="store_true",
+                       help="write the merged report into a folder that holds other files too")
+    merge.set_defaults(func=_cmd_merge_reports)
     reqs = sub.add_parser("requirements", help="list every requirement id with its profile, statement and source")
     reqs.add_argument("--json", action="store_true", help="as JSON")
     reqs.set_defaults(func=_cmd_requirements)

@@ -315,7 +315,8 @@ class Controller:
         """The run's verdict: CERTIFIED only when every requirement certification needs ran and passed."""
         self.judgement = judge(self.verdicts(), required_ids(self.manifest, self.selection.profiles,
                                                              self.selection.media),
-                               startup_error=self.startup_error, interrupted_by=self.interrupted_by)
+                               startup_error=self.startup_error, interrupted_by=self.interrupted_by,
+                               shard=self.selection.shard)
         return self.judgement
 
     def write_reports(self) -> None:

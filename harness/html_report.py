@@ -98,6 +98,8 @@ def banner(summary: dict[str, Any]) -> str:
     word = BANNERS.get(verdict, verdict.upper())
     if verdict == "interrupted" and summary.get("interruptedBy"):
         word += f" by {summary['interruptedBy']}"
+    if summary.get("shard"):
+        word += f" (shard {summary['shard']['index']}/{summary['shard']['total']})"
     return word
 
 
@@ -116,6 +118,9 @@ def _verdict_line(summary: dict[str, Any]) -> str:
         return "The connector never became ready, so no scenario ran: every requirement is not run, none failed."
     if verdict == "nothing certified":
         return "Nothing selected is declared by the connector."
+    if verdict == "passed for the shard":
+        return ("Nothing this shard ran failed; it is one part of a certification: merge-reports on every shard's "
+                "report gives the verdict.")
     return "A requirement that counts failed."
 
 

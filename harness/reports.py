@@ -109,6 +109,12 @@ def _notes(controller: Run, verdicts: dict[str, RequirementVerdict], lookup: Man
         if m is not None and not set(chosen) & set(m.media):
             notes.append(f"The run certifies {', '.join(chosen)}, which the manifest does not declare "
                          f"(it declares {', '.join(m.media)}): nothing was certified.")
+    return notes + verdict_notes(verdicts)
+
+
+def verdict_notes(verdicts: dict[str, RequirementVerdict]) -> list[str]:
+    """The notes that follow from the verdicts alone (also those of merged shards)."""
+    notes = []
     undeclared = [v.key for v in verdicts.values() if v.verdict is Verdict.NOT_DECLARED]
     if undeclared:
         notes.append(f"Not declared by the connector, so not run and not counted: {', '.join(undeclared)}.")
@@ -120,6 +126,11 @@ def _notes(controller: Run, verdicts: dict[str, RequirementVerdict], lookup: Man
 
 def _verdict_notes(judgement: Judgement) -> list[str]:
     missing = ", ".join(judgement.not_run)
+    if judgement.shard is not None:
+        shard = judgement.shard
+        return [f"Shard {shard.index} of {shard.total}: this report is one part of a certification, never a "
+                f"certification by itself; `omni-harness merge-reports` on the reports of shards 1 to {shard.total} "
+                "gives the verdict."]
     if judgement.verdict is RunVerdict.PASSED_FOR_THE_SELECTION:
         return [f"Every requirement run passed, but certification also needs {missing}, which the selection left "
                 "out: this is not a certification."]
@@ -189,7 +200,23 @@ def summary(controller: Run, scenarios: list[dict[str, Any]] | None = None) -> d
         "notes": _notes(controller, verdicts, lookup, command) + _verdict_notes(judgement),
         "traceability": _traceability(),
         "artefacts": list(ARTEFACTS),
+        **({"shard": shard_summary(controller, judgement)} if selection.shard is not None else {}),
     }
+
+
+def shard_summary(controller: Run, judgement: Judgement) -> dict[str, Any]:
+    """summary.json's `shard` of a `--shard I/N` run: which shard, the whole run's plan (the same in every shard:
+    `merge-reports` checks it), what certification needs, and the notes on the run that do not depend on its
+    verdicts (the merged report repeats them)."""
+    from .selection import required_ids
+
+    selection = controller.selection
+    assert selection.shard is not None
+    lookup = controller.manifest
+    return {**selection.shard.to_json(),
+            "plan": [p.to_json() for p in selection.plan],
+            "required": required_ids(lookup, selection.profiles, selection.media),
+            "runNotes": _notes(controller, {}, lookup, controller.command)}
 
 
 def tag_journal(entries: list[dict[str, Any]], scenarios: list[dict[str, Any]]) -> list[dict[str, Any]]:

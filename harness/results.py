@@ -43,6 +43,8 @@ class RunVerdict(StrEnum):
     NOT_READY = "not ready"  # the connector never became ready: nothing ran
     INTERRUPTED = "interrupted"  # SIGINT or SIGTERM: the run stopped part-way
     NOTHING = "nothing certified"  # the selection held only requirements the connector does not declare
+    # `certify --shard I/N`: nothing this shard ran failed; the shards' merged report decides (merge-reports).
+    PASSED_FOR_THE_SHARD = "passed for the shard"
 
 
 MARKS = {Verdict.PASSED: "PASS", Verdict.FAILED: "FAIL", Verdict.NOT_RUN: "----", Verdict.NOT_DECLARED: "n/d "}
@@ -50,7 +52,8 @@ OUTCOME_MARKS = {Outcome.PASSED: "PASS", Outcome.FAILED: "FAIL", Outcome.ERROR: 
                  Outcome.NOT_DECLARED: "n/d "}
 BANNERS = {RunVerdict.CERTIFIED: "CERTIFIED", RunVerdict.PASSED_FOR_THE_SELECTION: "PASSED FOR THE SELECTION",
            RunVerdict.NOT_CERTIFIED: "NOT CERTIFIED", RunVerdict.NOT_READY: "NOT CERTIFIED: THE CONNECTOR WAS NOT READY",
-           RunVerdict.INTERRUPTED: "INTERRUPTED", RunVerdict.NOTHING: "NOTHING CERTIFIED"}
+           RunVerdict.INTERRUPTED: "INTERRUPTED", RunVerdict.NOTHING: "NOTHING CERTIFIED",
+           RunVerdict.PASSED_FOR_THE_SHARD: "PASSED FOR THE SHARD"}
 
 
 @dataclass
@@ -233,6 +236,7 @@ class Judgement:
     verdict: RunVerdict
     not_run: list[str]  # requirements certification needs that were not run (not selected, or never reached)
     interrupted_by: str | None = None  # SIGINT / SIGTERM
+    shard: Any = None  # harness.shards.Shard of a `--shard I/N` run
 
     @property
     def banner(self) -> str:
@@ -240,9 +244,23 @@ class Judgement:
 
 
 def judge(verdicts: dict[str, RequirementVerdict], required: list[str], *, startup_error: str | None = None,
-          interrupted_by: str | None = None) -> Judgement:
+          interrupted_by: str | None = None, shard: Any = None) -> Judgement:
     """CERTIFIED only when every requirement in `required` (what certification needs for what the connector
-    declares) ran and passed, and nothing that counts failed."""
+    declares) ran and passed, and nothing that counts failed.
+
+    A shard (`shard`: harness.shards.Shard) is never certified by itself: it is judged as the whole run would
+    be, except that what would be certified, passed for the selection or nothing certified is "passed for the
+    shard" (the other shards ran the rest); a failure, a connector not ready or an interruption stays what it is."""
+    whole = _judge(verdicts, required, startup_error=startup_error, interrupted_by=interrupted_by)
+    if shard is None:
+        return whole
+    if whole.verdict in (RunVerdict.CERTIFIED, RunVerdict.PASSED_FOR_THE_SELECTION, RunVerdict.NOTHING):
+        return Judgement(RunVerdict.PASSED_FOR_THE_SHARD, whole.not_run, shard=shard)
+    return Judgement(whole.verdict, whole.not_run, whole.interrupted_by, shard)
+
+
+def _judge(verdicts: dict[str, RequirementVerdict], required: list[str], *, startup_error: str | None,
+           interrupted_by: str | None) -> Judgement:
     not_run = [rid for rid in required if rid not in verdicts or verdicts[rid].verdict is not Verdict.PASSED
                and verdicts[rid].verdict is not Verdict.FAILED]
     if interrupted_by:

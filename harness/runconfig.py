@@ -57,7 +57,8 @@ def selection(config: pytest.Config) -> Selection:
     if SELECTION not in config.stash:
         config.stash[SELECTION] = validate(config.getoption("omni_profile"), config.getoption("omni_requirements"),
                                            config.getoption("keyword", None) or None, manifest_lookup(config),
-                                           config.getoption("omni_media", None))
+                                           config.getoption("omni_media", None),
+                                           config.getoption("omni_shard", None))
     return config.stash[SELECTION]
 
 

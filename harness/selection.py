@@ -23,6 +23,7 @@ from .manifest import ManifestLookup
 from .media import Medium, parse_media, verdict_key
 from .requirements import PROFILE_SELECTION, REQUIREMENT_TAG, Profile, Requirement, catalogue
 from .results import NOT_DECLARED_PROPERTY
+from .shards import PlannedScenario, Shard, plan_shards
 from .traceability import scenarios_in
 
 DECLARED = "declared"  # --profile default: what the connector's manifest declares
@@ -42,9 +43,11 @@ class ScenarioKeys:
     requirements: tuple[str, ...]
     profile: str
     keywords: tuple[str, ...]
+    feature: str = ""
 
-    def matches(self, keyword: str) -> bool:
-        names = [k.lower() for k in self.keywords]
+    def matches(self, keyword: str, medium: str | None = None) -> bool:
+        """With `medium`: as pytest matches the scenario's item on that medium (its `[chat]` id matches too)."""
+        names = [k.lower() for k in (*self.keywords, *((medium,) if medium else ()))]
         return Expression.compile(keyword).evaluate(lambda sub: any(sub.lower() in n for n in names))
 
 
@@ -56,6 +59,18 @@ class Selection:
     keyword: str | None = None
     media: tuple[Medium, ...] = (Medium.CHAT,)  # --media (default: what the manifest declares)
     media_narrowed: bool = False  # --media left out a medium the connector declares
+    shard: Shard | None = None  # --shard I/N: this run holds one part of the selection
+    plan: tuple[PlannedScenario, ...] = ()  # every selected scenario and medium, with the shard that runs it
+
+    def in_shard(self, name: str, medium: str) -> bool:
+        """Whether this run runs the scenario on that medium (always, without --shard)."""
+        if self.shard is None:
+            return True
+        return any(p.name == name and p.medium == medium and p.shard == self.shard.index for p in self.plan)
+
+    def shard_scenarios(self) -> list[PlannedScenario]:
+        """The scenarios (per medium) this shard runs; every selected one without --shard."""
+        return [p for p in self.plan if self.shard is None or p.shard == self.shard.index]
 
     @property
     def narrowed(self) -> bool:
@@ -88,7 +103,7 @@ def scenario_keys() -> tuple[ScenarioKeys, ...]:
         ids = tuple(sorted(s.requirements))
         profile = next(iter(s.profiles), "")
         keywords = (f"test_{make_python_name(s.name)}", s.name, s.feature, *ids, *s.tags, "test_certification.py")
-        out.append(ScenarioKeys(s.name, ids, profile, keywords))
+        out.append(ScenarioKeys(s.name, ids, profile, keywords, s.feature))
     return tuple(out)
 
 
@@ -106,9 +121,10 @@ def declared_media(lookup: ManifestLookup | None) -> tuple[str, ...] | None:
 
 
 def validate(profile: str, requirements: list[str] | None, keyword: str | None,
-             lookup: ManifestLookup | None, media: str | None = None) -> Selection:
+             lookup: ManifestLookup | None, media: str | None = None, shard: str | Shard | None = None) -> Selection:
     """The run's selection, or SelectionError (one line) when it names an unknown id, an id outside the
-    selected profiles, a `-k` that is no expression, or selects no scenario."""
+    selected profiles, a `-k` that is no expression, or selects no scenario. With `shard` (`--shard I/N`) it also
+    holds the split of the selected scenarios into N shards, the same on every machine."""
     known = catalogue()
     profiles = profiles_for(profile, lookup)
     try:
@@ -143,7 +159,19 @@ def validate(profile: str, requirements: list[str] | None, keyword: str | None,
     if not applicable:
         raise SelectionError(f"the selection is empty: no scenario of it applies to {', '.join(chosen_media)} "
                              "(`omni-harness requirements` lists the media of each requirement)")
-    return Selection(profile, profiles, tuple(ids), keyword or None, chosen_media, narrowed_media)
+    try:
+        part = Shard.parse(shard) if isinstance(shard, str) else shard
+    except ValueError as exc:
+        raise SelectionError(str(exc)) from None
+    # The plan holds the items pytest will run: each scenario on each medium it applies to that `-k` keeps.
+    planned = [(s.name, s.feature, s.requirements, m) for s in scenario_keys()
+               if s.profile in {p.value for p in profiles} and (not ids or set(ids) & set(s.requirements))
+               for m in chosen_media if any(known[r].applies_to(m) for r in s.requirements if r in known)
+               and (not keyword or s.matches(keyword, str(m)))]
+    # A scenario the connector does not declare is skipped at once: it costs its shard nothing.
+    plan = plan_shards(planned, part.total if part else 1,
+                       free=lambda ids, m: lookup is not None and not_declared_reason(lookup, list(ids), m) is not None)
+    return Selection(profile, profiles, tuple(ids), keyword or None, chosen_media, narrowed_media, part, plan)
 
 
 def required_ids(lookup: ManifestLookup | None, profiles: tuple[Profile, ...],
@@ -169,9 +197,14 @@ def is_requirement_id(text: str) -> bool:
 
 
 def selected_keys(selection: Selection) -> list[str]:
-    """The verdict keys the selection runs: its requirements on each selected medium they apply to."""
+    """The verdict keys the selection runs: its requirements on each selected medium they apply to (a shard's:
+    those of the scenarios it runs; the other shards run the rest)."""
     cat = catalogue()
-    return [verdict_key(rid, m) for m in selection.media for rid in selected_ids(selection) if cat[rid].applies_to(m)]
+    keys = [verdict_key(rid, m) for m in selection.media for rid in selected_ids(selection) if cat[rid].applies_to(m)]
+    if selection.shard is None:
+        return keys
+    mine = {verdict_key(rid, p.medium) for p in selection.shard_scenarios() for rid in p.requirements}
+    return [k for k in keys if k in mine]
 
 
 def selected_ids(selection: Selection) -> list[str]:
@@ -248,7 +281,8 @@ def select_items(items: list[pytest.Item], selection: Selection,
         ids = item_requirements(item)
         profile = item_profile(item)
         medium = item_medium(item)
-        if profile not in wanted or (only and not only & set(ids)) or medium is None or medium not in selection.media:
+        if profile not in wanted or (only and not only & set(ids)) or medium is None or medium not in selection.media \
+                or not selection.in_shard(template.name, str(medium)):
             drop.append(item)
             continue
         # `-k "PRES-1 or XFER-2"` selects by requirement id.
