@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
-from .control import guard_control_request, make_control_blueprint
+from .control import guard_control_request, make_control_blueprint, parse_json
 from .errors import FakeError
 from .world import Fake
 
@@ -29,7 +29,7 @@ def _excerpt(data: bytes, mimetype: str | None) -> Any:
     text = data.decode("utf-8", "replace")
     if mimetype and "json" in mimetype:
         try:
-            return json.loads(text)
+            return parse_json(data)  # strict: a client's NaN is kept as text, so the journal stays valid JSON
         except ValueError:
             return text
     return text

@@ -213,8 +213,6 @@ def test_a_stored_nan_makes_every_reader_fail_loudly_not_emit_invalid_json(org):
         org.fake.store.get(chat["pendingServiceRoutingId"])["CapacityWeight"] = 1.0
 
 
-@pytest.mark.xfail(strict=True, reason="the shared app journals a request's JSON body with Python's lenient parser, "
-                   "so /_fake/journal serves a client's NaN back as invalid JSON (fakes/core/app.py _excerpt)")
 def test_the_journal_serves_a_clients_nan_body_as_valid_json(org):
     chat = org.customer_chat()
     _send(org, "PATCH", f"{V}/sobjects/PendingServiceRouting/{chat['pendingServiceRoutingId']}", "CapacityWeight",
