@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 DEFAULT_TOKEN_SECONDS = 86399  # inferred: about 24 h, the default token lifetime of an OAuth client
 MEDIA_CHAT = "chat"
@@ -30,6 +31,40 @@ class ErrorSpec:
     status: int
     code: str
     message: str
+
+
+class TokenGrant(StrEnum):
+    """Which tokens a rate limit counts: those of the client credentials grant, or agents' own user tokens."""
+
+    CLIENT_CREDENTIALS = "client_credentials"
+    USER = "user"
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """One of the platform's rate limits: at most `value` requests per token within `window_seconds`.
+
+    `key` and `namespace` are the platform's names (`Limit{key, namespace, value}` of the ErrorBody);
+    `paths` are globs of the request paths the limit counts (a route family such as `/api/v2/analytics/*`),
+    `grant` the tokens it counts (None: every token).
+    """
+
+    key: str
+    namespace: str
+    value: int
+    window_seconds: float = 60.0
+    paths: tuple[str, ...] = ("/api/v2/*",)
+    grant: TokenGrant | None = None
+
+
+# The Platform API limits of the Genesys limits table (reference §7): 300 requests per token per minute, for
+# client-credentials tokens under their own key. Route families with stricter limits are added as further
+# RateLimits with narrower `paths`; every limit whose paths match a request counts it.
+PLATFORM_RATE_LIMITS: tuple[RateLimit, ...] = (
+    RateLimit("client.credentials.token.rate.per.minute", "platform.api", 300, grant=TokenGrant.CLIENT_CREDENTIALS),
+    RateLimit("token.rate.per.minute", "platform.api", 300, grant=TokenGrant.USER),
+)
+REQUEST_BYTES_MAX = 512_000  # request.bytes.max: the maximum content length of a request payload
 
 
 @dataclass
@@ -74,6 +109,12 @@ class GenesysConfig:
     # inferred: inbound messages to an integration whose create has not completed are refused
     integration_not_ready_error: ErrorSpec = field(default_factory=lambda: ErrorSpec(
         400, "bad.request", "The integration is not ready: its createStatus is not Completed."))
+    # The Platform API rate limits, counted per token on wall-clock (monotonic) time; () or
+    # `rate_limits_enabled = False` turns them off. A throttled request answers 429 with `Retry-After`.
+    rate_limits: tuple[RateLimit, ...] = PLATFORM_RATE_LIMITS
+    rate_limits_enabled: bool = True
+    # Bodies longer than this answer 413 before they are read (None: no limit).
+    request_bytes_max: int | None = REQUEST_BYTES_MAX
 
 
 @dataclass
