@@ -138,6 +138,14 @@ class NotificationConfig:
     close_code_token: int = 1000
     close_code_fault: int = 1001
     close_code_maintenance: int = 1001
+    # inferred: a consumer that does not read is disconnected once more than this many messages wait for its
+    # socket and the socket has taken nothing for `slow_consumer_seconds` (real time): a reader that falls behind
+    # in a burst keeps taking bytes and is never cut off. The platform documents no number. None: no bound.
+    max_queued_messages: int | None = 10_000
+    slow_consumer_seconds: float = 5.0
+    # inferred: the close code sent to a consumer cut off for not reading, when its socket still takes the close
+    # frame (otherwise the connection just ends)
+    close_code_slow_consumer: int = 1008
     # inferred: the platform does not buffer events for a channel with no open socket
     buffer_while_disconnected: bool = False
     # inferred: answer a socket upgrade for an unknown channel with a 404 instead of accepting it
