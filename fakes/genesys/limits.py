@@ -114,10 +114,10 @@ class RateLimiter:
                 del self._hits[key]
 
 
-def install_limits(app: Flask, fake: GenesysFake, limiter: RateLimiter | None = None) -> RateLimiter:
-    """Check every Platform API request against the org's limits (`fake.config`) before its handler runs."""
-    limiter = limiter or RateLimiter()
-    app.extensions[EXTENSION] = limiter
+def install_limits(app: Flask, fake: GenesysFake) -> None:
+    """Check every Platform API request against the org's limits (`fake.config`) before its handler runs. The
+    counts live in `app.extensions[EXTENSION]`, a RateLimiter (replace it to count on another clock)."""
+    app.extensions[EXTENSION] = RateLimiter()
     state = {"checked": 0}
 
     @app.before_request
@@ -133,6 +133,7 @@ def install_limits(app: Flask, fake: GenesysFake, limiter: RateLimiter | None = 
         principal = fake.tokens.lookup(token, fake.clock.time()) if token else None
         if principal is None:
             return  # the handler answers 401; a token the platform does not know has no rate to count
+        limiter: RateLimiter = app.extensions[EXTENSION]
         grant = TokenGrant.USER if principal.is_user else TokenGrant.CLIENT_CREDENTIALS
         # A reset org issues its seeded token strings again: they are new tokens, with nothing counted yet.
         throttle = limiter.check(config.rate_limits, f"{fake.generation}:{token}", grant, request.path)
@@ -146,8 +147,6 @@ def install_limits(app: Flask, fake: GenesysFake, limiter: RateLimiter | None = 
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(_exc: RequestEntityTooLarge) -> Response:
         return render_error(fake, RequestTooLarge(fake.config.request_bytes_max or 0))
-
-    return limiter
 
 
 def _check_size(maximum: int) -> None:
