@@ -1,5 +1,5 @@
 """The Genesys Platform API app: the shared fake app (journal, correlation ids, faults, control API) with the
-Genesys blueprints and error rendering."""
+Genesys blueprints, error rendering and the Platform API limits (`limits`)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from flask import Flask, g, has_request_context
 
 from fakes.core import create_fake_app
 
+from .limits import install_limits
 from .routes import register_routes
 
 if TYPE_CHECKING:
@@ -23,6 +24,7 @@ def _request_correlation_id() -> str:
 def create_app(fake: GenesysFake) -> Flask:
     """The "api" listener of `fake`; errors render as the platform's ErrorBody (`fake.error`)."""
     app = create_fake_app(fake, __name__)
+    install_limits(app, fake)  # after the fault rules of the shared app, before any handler
     register_routes(app, fake)
     fake.request_correlation_id = _request_correlation_id
     return app

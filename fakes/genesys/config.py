@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 DEFAULT_TOKEN_SECONDS = 86399  # inferred: about 24 h, the default token lifetime of an OAuth client
 MEDIA_CHAT = "chat"
@@ -30,6 +31,40 @@ class ErrorSpec:
     status: int
     code: str
     message: str
+
+
+class TokenGrant(StrEnum):
+    """Which tokens a rate limit counts: those of the client credentials grant, or agents' own user tokens."""
+
+    CLIENT_CREDENTIALS = "client_credentials"
+    USER = "user"
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """One of the platform's rate limits: at most `value` requests per token within `window_seconds`.
+
+    `key` and `namespace` are the platform's names (`Limit{key, namespace, value}` of the ErrorBody);
+    `paths` are globs of the request paths the limit counts (a route family such as `/api/v2/analytics/*`),
+    `grant` the tokens it counts (None: every token).
+    """
+
+    key: str
+    namespace: str
+    value: int
+    window_seconds: float = 60.0
+    paths: tuple[str, ...] = ("/api/v2/*",)
+    grant: TokenGrant | None = None
+
+
+# The Platform API limits of the Genesys limits table (reference §7): 300 requests per token per minute, for
+# client-credentials tokens under their own key. Route families with stricter limits are added as further
+# RateLimits with narrower `paths`; every limit whose paths match a request counts it.
+PLATFORM_RATE_LIMITS: tuple[RateLimit, ...] = (
+    RateLimit("client.credentials.token.rate.per.minute", "platform.api", 300, grant=TokenGrant.CLIENT_CREDENTIALS),
+    RateLimit("token.rate.per.minute", "platform.api", 300, grant=TokenGrant.USER),
+)
+REQUEST_BYTES_MAX = 512_000  # request.bytes.max: the maximum content length of a request payload
 
 
 @dataclass
@@ -78,6 +113,12 @@ class GenesysConfig:
     # queue settings and members, integrations and inbound messages need the integration's client-credentials
     # grant or an admin user (403 missing.permissions). inferred: which permission each such call names.
     agent_token_permissions: bool = True
+    # The Platform API rate limits, counted per token on wall-clock (monotonic) time; () or
+    # `rate_limits_enabled = False` turns them off. A throttled request answers 429 with `Retry-After`.
+    rate_limits: tuple[RateLimit, ...] = PLATFORM_RATE_LIMITS
+    rate_limits_enabled: bool = True
+    # Bodies longer than this answer 413 before they are read (None: no limit).
+    request_bytes_max: int | None = REQUEST_BYTES_MAX
 
 
 @dataclass
@@ -101,6 +142,14 @@ class NotificationConfig:
     close_code_token: int = 1000
     close_code_fault: int = 1001
     close_code_maintenance: int = 1001
+    # inferred: a consumer that does not read is disconnected once more than this many messages wait for its
+    # socket and the socket has taken nothing for `slow_consumer_seconds` (real time): a reader that falls behind
+    # in a burst keeps taking bytes and is never cut off. The platform documents no number. None: no bound.
+    max_queued_messages: int | None = 10_000
+    slow_consumer_seconds: float = 5.0
+    # inferred: the close code sent to a consumer cut off for not reading, when its socket still takes the close
+    # frame (otherwise the connection just ends)
+    close_code_slow_consumer: int = 1008
     # inferred: the platform does not buffer events for a channel with no open socket
     buffer_while_disconnected: bool = False
     # inferred: answer a socket upgrade for an unknown channel with a 404 instead of accepting it

@@ -14,11 +14,17 @@ from fakes.genesys.config import GenesysConfig
 from fakes.genesys.routes.conformance import check_event
 
 
+def unlimited() -> GenesysConfig:
+    """The org's defaults without the rate limits: these tests send one token's requests faster than the
+    platform's 300 a minute allow (test_limits.py tests the limits)."""
+    return GenesysConfig(rate_limits_enabled=False)
+
+
 @pytest.fixture(scope="module")
 def module_fake() -> Iterator[GenesysFake]:
     """One fake per test module (building the app is the slow part); each test gets it reset."""
     w = World(seed=7, agents=4)
-    f = build(w)
+    f = build(w, unlimited())
     f.app.test_client_class = ContractClient
     yield f
     w.clock.close()
@@ -26,7 +32,7 @@ def module_fake() -> Iterator[GenesysFake]:
 
 @pytest.fixture
 def fake(module_fake: GenesysFake) -> GenesysFake:
-    module_fake.config = GenesysConfig()
+    module_fake.config = unlimited()
     module_fake.world.reset()  # the seeded org again, no tokens, no timers, empty journal
     module_fake.world.clock.freeze()  # timers fire only when a test advances the clock
     return module_fake

@@ -12,7 +12,7 @@ from fakes.core.journal import Entry
 
 from ..config import NotificationConfig
 from ..errors import foreign_channel, invalid_topic, not_found, too_many_subscriptions
-from .connection import HEARTBEAT, PING_REPLY, Connection
+from .connection import HEARTBEAT, PING_REPLY, Connection, SlowConsumerBound
 from .topics import (
     SOCKET_CLOSING_TOPIC,
     TOKEN_REVOKED_TOPIC,
@@ -399,7 +399,9 @@ class NotificationBackend:
             if channel is None:
                 return None
             conn = Connection(
-                channel_id, channel.owner, self.generation, self.config.batch_frames, self.config.tcp_nodelay
+                channel_id, channel.owner, self.generation, self.config.batch_frames, self.config.tcp_nodelay,
+                SlowConsumerBound(self.config.max_queued_messages, self.config.slow_consumer_seconds,
+                                  self.config.close_code_slow_consumer),
             )
             old = channel.connection
             channel.connection = conn

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +26,24 @@ class Close:
     reason: str
 
 
+@dataclass(frozen=True)
+class SlowConsumerBound:
+    """When a consumer counts as not reading: more than `max_queued` messages waiting while its socket has taken
+    no bytes for `stall_seconds` (real time). It is then disconnected, with `close_code` if the socket still
+    takes a close frame."""
+
+    max_queued: int | None
+    stall_seconds: float
+    close_code: int
+
+    @property
+    def reason(self) -> str:
+        return f"consumer not reading: more than {self.max_queued} messages queued"
+
+
+NO_BOUND = SlowConsumerBound(None, 0.0, 1008)
+
+
 class Connection:
     """The server side of one socket of one channel.
 
@@ -34,7 +53,8 @@ class Connection:
     listener, clock timers, REST handlers) calls `push()`, which never blocks and wakes that thread.
     """
 
-    def __init__(self, channel_id: str, owner: str, generation: int, batch: bool = True, nodelay: bool = True) -> None:
+    def __init__(self, channel_id: str, owner: str, generation: int, batch: bool = True, nodelay: bool = True,
+                 bound: SlowConsumerBound = NO_BOUND) -> None:
         self.channel_id = channel_id
         self.owner = owner
         self.generation = generation
@@ -43,9 +63,12 @@ class Connection:
         self.closed = False
         self.close_reason = ""
         self.sent = 0
+        self.most_queued = 0  # the longest the queue has been
         self.heartbeat_timer: Any = None
         self._batch = batch
         self._nodelay = nodelay
+        self._bound = bound
+        self._last_progress = time.monotonic()  # when the socket last took bytes (or had nothing left to take)
 
     def bind(self, ws: ServerWebSocket) -> None:
         """Take over the upgraded socket; what was queued meanwhile goes out first."""
@@ -64,12 +87,14 @@ class Connection:
         if self.closed:
             return
         self._out.append(item)
+        self.most_queued = max(self.most_queued, len(self._out))
         self._wake()
 
     def push_many(self, items: list[str]) -> None:
         if self.closed:
             return
         self._out.extend(items)
+        self.most_queued = max(self.most_queued, len(self._out))
         self._wake()
 
     def close(self, code: int, reason: str) -> None:
@@ -93,13 +118,13 @@ class Connection:
         assert ws is not None, "run() before bind()"
         try:
             while True:
-                ws.wait()
+                ws.wait(self._stall_timeout())
                 for text in ws.receive():
                     on_text(self, text)
                 if ws.peer_closed:
                     return self._finish("closed by the client")
                 while True:
-                    ws.flush()
+                    self._flush(ws)
                     # Hand the socket more only once it took what it had: a slow reader keeps the backlog
                     # here, where `pending` shows it.
                     if ws.has_output or not self._out:
@@ -113,8 +138,31 @@ class Connection:
                             pass  # the peer is gone already; the close stands
                         return self._finish(item.reason)
                     self._send_pending()
+                if self._not_reading(ws):
+                    ws.abort(self._bound.close_code, self._bound.reason)
+                    return self._finish(self._bound.reason)
         except OSError as exc:
             return self._finish(f"connection lost: {exc.__class__.__name__}")
+
+    def _flush(self, ws: ServerWebSocket) -> None:
+        written = ws.written
+        ws.flush()
+        if ws.written != written or not ws.has_output:
+            self._last_progress = time.monotonic()
+
+    def _over_bound(self) -> bool:
+        limit = self._bound.max_queued
+        return limit is not None and len(self._out) > limit
+
+    def _stall_timeout(self) -> float | None:
+        """How long the socket's thread may wait: over the bound, no longer than until the stall is due."""
+        if not self._over_bound():
+            return None
+        return max(0.0, self._last_progress + self._bound.stall_seconds - time.monotonic())
+
+    def _not_reading(self, ws: ServerWebSocket) -> bool:
+        return (self._over_bound() and ws.has_output
+                and time.monotonic() - self._last_progress >= self._bound.stall_seconds)
 
     def _send_pending(self) -> None:
         """Hand the socket the queued messages up to the next Close, at most MAX_BATCH_BYTES. The socket
@@ -130,7 +178,10 @@ class Connection:
             batch.append(item)
             size += len(item)
         assert self.ws is not None
+        written = self.ws.written
         self.ws.send_texts(batch, self._batch)
+        if self.ws.written != written or not self.ws.has_output:
+            self._last_progress = time.monotonic()
         self.sent += len(batch)
 
     def _finish(self, reason: str) -> str:

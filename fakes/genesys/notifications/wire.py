@@ -61,6 +61,7 @@ class ServerWebSocket:
         self._eof = False
         self._failed = False
         self.peer_closed = False  # the peer sent a close frame, or its side of the connection ended
+        self.written = 0  # bytes the socket has taken so far (a peer that does not read stops this count)
         self._accept(environ, deflate)
         # A wake-up never writes to a descriptor that `release()` closed (its number may be reused by then).
         self._wake_lock = threading.Lock()
@@ -206,6 +207,7 @@ class ServerWebSocket:
             except _WOULD_BLOCK:
                 return  # a TLS write must be retried with the very same bytes: keep them
             self._writing = self._writing[sent:]
+            self.written += sent
 
     def close(self, code: int, reason: str) -> None:
         """Queue a close frame after all pending output and write what the socket takes now. `finish()` then
@@ -213,6 +215,20 @@ class ServerWebSocket:
         if self.protocol.state in (ConnectionState.OPEN, ConnectionState.REMOTE_CLOSING):
             self._out += self.protocol.send(CloseConnection(code, reason))
         self.flush()
+
+    def abort(self, code: int, reason: str) -> None:
+        """Give up on a peer that does not read. It gets a close frame only when nothing else waits to be
+        written (a frame queued behind unsent output would never arrive); otherwise the unsent output is dropped
+        and the connection just ends. Either way `finish()` then returns without waiting for the peer."""
+        if not self.has_output and self.protocol.state is ConnectionState.OPEN:
+            self._out += self.protocol.send(CloseConnection(code, reason))
+            try:
+                self.flush()
+            except OSError:
+                pass  # the peer is gone already
+        self._writing = b""
+        self._out.clear()
+        self._failed = True
 
     def finish(self, timeout: float = CLOSE_TIMEOUT) -> None:
         """Complete a close handshake under way: write the rest of the output, then wait, up to `timeout`,
