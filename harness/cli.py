@@ -158,7 +158,7 @@ def _cmd_certify(args: argparse.Namespace) -> int:
         outcome = certify(connector=args.connector, profile=args.profile, timeout=args.timeout, keyword=args.keyword,
                           report_dir=args.report_dir, workers=args.workers, verbose=args.verbose,
                           requirements=args.requirements, manifest=args.manifest, ready_timeout=args.ready_timeout,
-                          force=args.force, media=args.media)
+                          force=args.force, media=args.media, quiet=args.quiet)
     except (ManifestError, SelectionError, ReportDirError) as exc:
         print(f"omni-harness: {exc}", file=sys.stderr)
         return EXIT_USAGE
