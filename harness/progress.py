@@ -103,13 +103,17 @@ class Progress:
         return (f"{OUTCOME_MARKS[result.outcome]} {','.join(result.requirements)} [{result.medium}] "
                 f"{result.feature}: {result.name}")
 
-    def live_line(self) -> str:
-        if self.last is not None:
-            tail = self.scenario(self.last)
-        elif self.tally.done == 0:
-            tail = "starting the fakes and the connector"
-        else:
+    def live_line(self, final: bool = False) -> str:
+        """The counts and what is going on; the final line (left on the screen) holds the counts alone."""
+        t = self.tally
+        if final:
             tail = ""
+        elif t.total is not None and t.done >= t.total:
+            tail = "stopping the connector and the fakes, writing the report"
+        elif self.last is not None:
+            tail = self.scenario(self.last)
+        else:
+            tail = "starting the fakes and the connector"
         line = self.counts() + (self._sep + tail if tail else "")
         return line[:max(20, self._width() - 1)]  # a wrapped line could not be redrawn in place
 
@@ -164,7 +168,7 @@ class Progress:
             self._ticker = None
         with self._lock:
             if self._drawn:
-                self._write("\r" + self.live_line() + CLEAR_TO_END + "\n")
+                self._write("\r" + self.live_line(final=True) + CLEAR_TO_END + "\n")
                 self._drawn = False
             self._stop.set()
 
