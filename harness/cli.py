@@ -90,7 +90,8 @@ def _listen_error(exc: OSError, args: argparse.Namespace) -> str:
     if isinstance(exc, PortNotAllowed):
         return f"cannot start the fakes: {option or 'port'} {port} needs privileges this user lacks (use 1024 or above)"
     if isinstance(exc, UnknownHost):
-        return f"cannot start the fakes: --host {args.host}: no such host name ({exc})"
+        reason = getattr(exc.__cause__, "strerror", None) or str(exc)
+        return f"cannot start the fakes: --host {args.host}: no such host name ({reason})"
     if isinstance(exc, AddressNotAvailable):
         return (f"cannot start the fakes: --host {args.host}: {exc} (give one of its addresses, 127.0.0.1, or "
                 f"0.0.0.0 for all of them)")
