@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import importlib
 import json
+import shutil
+import tempfile
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +40,14 @@ class Stack:
     ca: LocalCA | None = None
     state_dir: Path | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
+    # The temporary folder start_stack made for the generated files (None when the caller named one): it goes
+    # away with the stack, and at the latest when the interpreter exits.
+    temp_dir: Path | None = None
+    _cleanup: weakref.finalize | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.temp_dir is not None:
+            self._cleanup = weakref.finalize(self, shutil.rmtree, self.temp_dir, True)
 
     def url(self, fake: str, listener: str = "api") -> str:
         return self.servers[fake][listener].url
@@ -60,10 +71,18 @@ class Stack:
         return target
 
     def stop(self) -> None:
-        for listeners in self.servers.values():
-            for server in listeners.values():
-                server.stop()
-        self.world.clock.close()
+        try:
+            _stop_servers(self.servers)
+            self.world.clock.close()
+        finally:
+            if self._cleanup is not None:
+                self._cleanup()
+
+
+def _stop_servers(servers: dict[str, dict[str, RunningServer]]) -> None:
+    for listeners in servers.values():
+        for server in listeners.values():
+            server.stop()
 
 
 def start_stack(world: World | None = None, host: str = "127.0.0.1", ports: dict[str, int] | None = None,
@@ -71,34 +90,43 @@ def start_stack(world: World | None = None, host: str = "127.0.0.1", ports: dict
     """Build and serve the named fakes (default: every available one) on `host`.
 
     `ports` maps a fake name to the port of its "api" listener (0 or missing = ephemeral).
-    `workdir` holds generated files (CA, sync settings); a temporary folder when omitted.
+    `workdir` holds generated files (CA, sync settings); a temporary folder when omitted, removed when the stack
+    stops. A start that fails (`fakes.core.server.ListenError` for an address it cannot listen on) stops what it
+    had started and removes that folder before raising.
     """
-    import tempfile
-
     world = world or World()
     ports = ports or {}
     names = names or available_fakes()
-    base = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="omni-harness-"))
-    base.mkdir(parents=True, exist_ok=True)
-    ca = LocalCA(base / "tls") if tls else None
-    ssl_context = ca.server_context() if ca else None
-    fakes: dict[str, Fake] = {}
+    temp_dir = None if workdir else Path(tempfile.mkdtemp(prefix="omni-harness-"))
+    base = Path(workdir) if workdir else temp_dir
+    assert base is not None
     servers: dict[str, dict[str, RunningServer]] = {}
-    for name in names:
-        module = importlib.import_module(FAKE_MODULES[name])
-        fake: Fake = module.build(world)
-        fake.workdir = base  # type: ignore[attr-defined]
-        started: dict[str, RunningServer] = {}
-        for listener, app in fake.listeners().items():
-            port = ports.get(name, 0) if listener == "api" else 0
-            kind = ServerKind.WERKZEUG if listener in fake.raw_socket_listeners else ServerKind.CHEROOT
-            started[listener] = serve_app(app, host, port, ssl_context, name=f"{name}-{listener}", kind=kind)
-        fake.bind({listener: srv.url for listener, srv in started.items()})
-        fakes[name] = fake
-        servers[name] = started
-    state_dir = base / "connector-state"
-    state_dir.mkdir(exist_ok=True)
-    stack = Stack(world, fakes, servers, ca, state_dir)
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        ca = LocalCA(base / "tls") if tls else None
+        ssl_context = ca.server_context() if ca else None
+        fakes: dict[str, Fake] = {}
+        for name in names:
+            module = importlib.import_module(FAKE_MODULES[name])
+            fake: Fake = module.build(world)
+            fake.workdir = base  # type: ignore[attr-defined]
+            started: dict[str, RunningServer] = {}
+            servers[name] = started
+            for listener, app in fake.listeners().items():
+                port = ports.get(name, 0) if listener == "api" else 0
+                kind = ServerKind.WERKZEUG if listener in fake.raw_socket_listeners else ServerKind.CHEROOT
+                started[listener] = serve_app(app, host, port, ssl_context, name=f"{name}-{listener}", kind=kind)
+            fake.bind({listener: srv.url for listener, srv in started.items()})
+            fakes[name] = fake
+        state_dir = base / "connector-state"
+        state_dir.mkdir(exist_ok=True)
+    except BaseException:
+        _stop_servers(servers)
+        world.clock.close()
+        if temp_dir is not None:
+            shutil.rmtree(temp_dir, ignore_errors=True)
+        raise
+    stack = Stack(world, fakes, servers, ca, state_dir, temp_dir=temp_dir)
     stack.extra_env["CONNECTOR_STATE_DIR"] = str(state_dir)
     return stack
 

@@ -199,9 +199,11 @@ def certify(connector: str | None = None, profile: str = DECLARED, timeout: floa
             workers: int = DEFAULT_WORKERS, verbose: bool = False, keep_run_dir: bool = False,
             requirements: list[str] | None = None, manifest: str | Path | None = None,
             ready_timeout: float | None = None, force: bool = False, media: str | None = None,
-            shard: Any = None) -> Certification:
+            shard: Any = None, quiet: bool = False) -> Certification:
     """Certifies a connector; `report_dir=None` writes no report (the run folder keeps connector.log).
     `shard` (harness.shards.Shard or "I/N"): run only that shard of the selected scenarios.
+
+    Unless `quiet` or `verbose`, a progress line counts the scenarios on the console (`harness.progress`).
 
     Raises ManifestError, SelectionError or ReportDirError, before anything starts, for a usage error."""
     from .reports import CERTIFY_LOG, polish_junit, prepare_report_dir
@@ -232,11 +234,17 @@ def certify(connector: str | None = None, profile: str = DECLARED, timeout: floa
     saved = os.environ.get(AUTOLOAD)
     os.environ[AUTOLOAD] = "1"
     with _quiet(log) as console:
-        grab = _Grab(console)
+        from .progress import Progress
+
+        # The console gets the progress line; the line per scenario goes to certify.log with pytest's output.
+        progress = Progress(console) if console is not None and not quiet else None
+        grab = _Grab(None)
         try:
             with _interrupts(grab):
-                status = int(pytest.main(args, plugins=[grab]))
+                status = int(pytest.main(args, plugins=[grab, *([progress] if progress else [])]))
         finally:
+            if progress is not None:
+                progress.close()
             if saved is None:
                 os.environ.pop(AUTOLOAD, None)
             else:

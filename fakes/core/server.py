@@ -9,7 +9,9 @@ server is used.
 from __future__ import annotations
 
 import enum
+import errno
 import logging
+import socket
 import ssl
 import threading
 from dataclasses import dataclass
@@ -31,6 +33,61 @@ CHEROOT_THREADS = 64
 # clients such as requests do not retry that by themselves: here it would fail a correct connector, or a step, for a
 # reason that has nothing to do with them. So idle connections outlive any run.
 KEEP_ALIVE_SECONDS = 3600
+
+
+class ListenError(OSError):
+    """The server cannot listen on the asked address; the message is one line, fit for a command's user."""
+
+    def __init__(self, message: str, host: str, port: int) -> None:
+        super().__init__(message)
+        self.host = host
+        self.port = port
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class PortInUse(ListenError):
+    """Another socket already listens on the port."""
+
+
+class UnknownHost(ListenError):
+    """The host name does not resolve."""
+
+
+class AddressNotAvailable(ListenError):
+    """The address resolves, but to no interface of this machine."""
+
+
+class PortNotAllowed(ListenError):
+    """The port needs privileges this process lacks (below 1024 on most systems)."""
+
+
+def check_listen_address(host: str, port: int) -> None:
+    """Raises the ListenError that says why `host`:`port` cannot be listened on, or returns.
+
+    It binds a throwaway socket the way the servers do (SO_REUSEADDR, so a port whose last connections linger in
+    TIME_WAIT is free, as it is for them), which tells a name that does not resolve, an address of another
+    machine and a taken port apart; both servers report all three as the same opaque failure."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise UnknownHost(f"{host} does not resolve ({exc.strerror})", host, port) from exc
+    family, kind, proto, _, address = infos[0]
+    probe = socket.socket(family, kind, proto)
+    try:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind(address)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise PortInUse(f"port {port} on {host} is already in use", host, port) from exc
+        if exc.errno == errno.EADDRNOTAVAIL:
+            raise AddressNotAvailable(f"{address[0]} is not an address of this machine", host, port) from exc
+        if exc.errno == errno.EACCES:
+            raise PortNotAllowed(f"port {port} on {host} needs privileges this user lacks", host, port) from exc
+        raise ListenError(f"cannot listen on {host} port {port}: {exc.strerror or exc}", host, port) from exc
+    finally:
+        probe.close()
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -62,11 +119,13 @@ class RunningServer:
 
 def _serve_werkzeug(app, host: str, port: int, ssl_context: ssl.SSLContext | None, name: str) -> RunningServer:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    # werkzeug prints its own complaint and exits the process when it cannot bind: check first, quietly.
+    check_listen_address(host, port)
     try:
         server = make_server(host, port, app, threaded=True, ssl_context=ssl_context, request_handler=_QuietHandler)
-    except SystemExit as exc:
-        # werkzeug exits the process when the port is taken; a library caller wants an exception.
-        raise OSError(f"port {port} on {host} is already in use") from exc
+    except (SystemExit, OSError) as exc:
+        check_listen_address(host, port)  # names the reason, unless it went away meanwhile
+        raise ListenError(f"cannot listen on {host} port {port}", host, port) from exc
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, name=f"{name}-server", daemon=True)
     thread.start()
@@ -97,7 +156,9 @@ def _serve_cheroot(app, host: str, port: int, ssl_context: ssl.SSLContext | None
     try:
         server.prepare()  # binds now, so a taken port is an error here and port 0 is resolved
     except OSError as exc:
-        raise OSError(f"port {port} on {host} is already in use") from exc
+        # cheroot says "No socket could be created" for every reason: find out which one it was.
+        check_listen_address(host, port)
+        raise ListenError(f"cannot listen on {host} port {port}: {exc}", host, port) from exc
     bound_port = server.bind_addr[1]
     thread = threading.Thread(target=server.serve, name=f"{name}-server", daemon=True)
     thread.start()
