@@ -1,7 +1,7 @@
 """Benchmark: one routed flow end to end through a connector (the reference connector by default), chat beside
 messaging.
 
-The stack runs in this process (`fakes.runner.start_stack`, TLS on, ephemeral ports); the connector runs as a child
+The stack runs in this process (`omni_harness.fakes.runner.start_stack`, TLS on, ephemeral ports); the connector runs as a child
 process, as `certify` starts it, with sync settings for both media. Each agent of the benchmark is a member of one
 chat queue and one messaging queue of the seed plan (its own pair, so a flow always reaches its own agent) and goes
 On Queue in Genesys Cloud; the connector makes it Online in Omni-Channel. Then, per medium, N flows run, a few at a
@@ -55,18 +55,18 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from fakes.core import World  # noqa: E402
-from fakes.runner import start_stack  # noqa: E402
-from harness.actors import AgentClient, AgentConsole, Customer, same_sf_id  # noqa: E402
-from harness.connector import READINESS_SIGNALS, ConnectorNotReady, ConnectorProcess, parse_command  # noqa: E402
-from harness.control import FakeControl  # noqa: E402
-from harness.controller import empty_all_queues  # noqa: E402
-from harness.directory import Person, QueuePair  # noqa: E402
-from harness.http import ApiError  # noqa: E402
-from harness.media import Medium  # noqa: E402
-from harness.scenario import Platforms  # noqa: E402
-from harness.stackinfo import StackInfo  # noqa: E402
-from harness.waits import EventFeed, WaitTimeout, wait_until  # noqa: E402
+from omni_harness.fakes.core import World  # noqa: E402
+from omni_harness.fakes.runner import start_stack  # noqa: E402
+from omni_harness.harness.actors import AgentClient, AgentConsole, Customer, same_sf_id  # noqa: E402
+from omni_harness.harness.connector import READINESS_SIGNALS, ConnectorNotReady, ConnectorProcess, parse_command  # noqa: E402
+from omni_harness.harness.control import FakeControl  # noqa: E402
+from omni_harness.harness.controller import empty_all_queues  # noqa: E402
+from omni_harness.harness.directory import Person, QueuePair  # noqa: E402
+from omni_harness.harness.http import ApiError  # noqa: E402
+from omni_harness.harness.media import Medium  # noqa: E402
+from omni_harness.harness.scenario import Platforms  # noqa: E402
+from omni_harness.harness.stackinfo import StackInfo  # noqa: E402
+from omni_harness.harness.waits import EventFeed, WaitTimeout, wait_until  # noqa: E402
 
 MEASURES = (
     ("routedToRaised", "(a) routing request -> interaction raised"),
@@ -516,7 +516,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="flows in flight at once, one agent each (default 1: unloaded)")
     parser.add_argument("--media", nargs="+", choices=["chat", "messaging"], default=["chat", "messaging"])
     parser.add_argument("--timeout", type=float, default=20.0, help="seconds a flow waits for each step (default 20)")
-    parser.add_argument("--connector", help="the connector command (default: python -m connectors.reference)")
+    parser.add_argument("--connector", help="the connector command (default: python -m omni_harness.connectors.reference)")
     parser.add_argument("--json", help="also write the numbers, and every flow, to this file")
     args = parser.parse_args(argv)
     if args.flows < 1 or args.concurrency < 1:

@@ -63,8 +63,8 @@ def serve(agents: int, switch_interval: float | None, unbatched: bool, nagle: bo
     """Serve the Genesys fake and print its URLs; answer "commits" with the monotonic time each presence
     change was journaled, per user (and forget them); stop at the end of input."""
     sys.path.insert(0, str(ROOT))
-    from fakes.core import World
-    from fakes.runner import start_stack
+    from omni_harness.fakes.core import World
+    from omni_harness.fakes.runner import start_stack
 
     if switch_interval:
         sys.setswitchinterval(switch_interval)

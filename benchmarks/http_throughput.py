@@ -443,7 +443,7 @@ def serve_fakes(tls: bool, folder: Path) -> Iterator[FakeStack]:
     env_file = workdir / "connector.env"
     env_file.unlink(missing_ok=True)  # its appearance is the readiness signal
     cli = Path(sys.executable).with_name("omni-harness")
-    cmd = [str(cli)] if cli.exists() else [sys.executable, "-c", "from harness.cli import main; main()"]
+    cmd = [str(cli)] if cli.exists() else [sys.executable, "-c", "from omni_harness.harness.cli import main; main()"]
     cmd += ["serve", "--workdir", str(workdir), "--env-file", str(env_file)] + (["--tls"] if tls else [])
     with server(cmd, f"omni-harness serve{' --tls' if tls else ''}", folder / f"fakes-{'tls' if tls else 'http'}.log",
                 cwd=ROOT) as proc:

@@ -14,7 +14,7 @@ from .core import Fake, LocalCA, RunningServer, World, serve_app
 from .core.server import ServerKind
 
 # name -> module with `build(world) -> Fake`; the order is the start order.
-FAKE_MODULES = {"genesys": "fakes.genesys", "salesforce": "fakes.salesforce"}
+FAKE_MODULES = {"genesys": "omni_harness.fakes.genesys", "salesforce": "omni_harness.fakes.salesforce"}
 
 
 def available_fakes() -> list[str]:
@@ -91,7 +91,7 @@ def start_stack(world: World | None = None, host: str = "127.0.0.1", ports: dict
 
     `ports` maps a fake name to the port of its "api" listener (0 or missing = ephemeral).
     `workdir` holds generated files (CA, sync settings); a temporary folder when omitted, removed when the stack
-    stops. A start that fails (`fakes.core.server.ListenError` for an address it cannot listen on) stops what it
+    stops. A start that fails (`omni_harness.fakes.core.server.ListenError` for an address it cannot listen on) stops what it
     had started and removes that folder before raising.
     """
     world = world or World()

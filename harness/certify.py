@@ -1,6 +1,6 @@
 """`omni-harness certify`: run every selected scenario against a connector and print the verdict per requirement.
 
-pytest runs in this process (`pytest.main`) with `harness.plugin`; the feature files and the suite module
+pytest runs in this process (`pytest.main`) with `omni_harness.harness.plugin`; the feature files and the suite module
 are found through the installed packages, so it works from any directory and from a non-editable install.
 Everything the run writes (locks, generated settings, the CA, the connector's state) goes to a fresh
 temporary folder, and the fakes listen on ephemeral ports, so two certifications can run side by side.
@@ -108,7 +108,7 @@ def pytest_args(*, connector: str | None, profile: str, timeout: float | None, k
     ini = run_dir / "pytest.ini"
     ini.write_text("[pytest]\n")  # an ini of our own: no project's settings leak into the run
     args = [str(module), "-c", str(ini), "--rootdir", str(module.parent), "--confcutdir", str(module.parent),
-            "-p", "pytest_bdd.plugin", "-p", "harness.plugin", "-p", "no:cacheprovider",
+            "-p", "pytest_bdd.plugin", "-p", "omni_harness.harness.plugin", "-p", "no:cacheprovider",
             "--profile", profile, "--omni-run-dir", str(run_dir), "--omni-progress", "--omni-no-summary",
             "--no-header",
             "-q" if not verbose else "-v", "-W", "ignore::pytest.PytestAssertRewriteWarning", "--tb=short"]
@@ -125,7 +125,7 @@ def pytest_args(*, connector: str | None, profile: str, timeout: float | None, k
     if media:
         args += ["--media", media]
     if shard is not None:
-        args += ["-p", "harness.shards", "--omni-shard", str(shard)]
+        args += ["-p", "omni_harness.harness.shards", "--omni-shard", str(shard)]
     for rid in requirements or []:
         args += ["--requirement", rid]
     if workers > 1 and importlib.util.find_spec("xdist") is not None:
@@ -161,7 +161,7 @@ def check_connector_libraries(connector: str | None, lookup: ManifestLookup) -> 
 
     if connector_argv(connector, lookup) != default_command():
         return
-    from connectors.reference.libraries import missing_libraries, missing_message
+    from omni_harness.connectors.reference.libraries import missing_libraries, missing_message
 
     missing = missing_libraries()
     if missing:
@@ -201,9 +201,9 @@ def certify(connector: str | None = None, profile: str = DECLARED, timeout: floa
             ready_timeout: float | None = None, force: bool = False, media: str | None = None,
             shard: Any = None, quiet: bool = False) -> Certification:
     """Certifies a connector; `report_dir=None` writes no report (the run folder keeps connector.log).
-    `shard` (harness.shards.Shard or "I/N"): run only that shard of the selected scenarios.
+    `shard` (omni_harness.harness.shards.Shard or "I/N"): run only that shard of the selected scenarios.
 
-    Unless `quiet` or `verbose`, a progress line counts the scenarios on the console (`harness.progress`).
+    Unless `quiet` or `verbose`, a progress line counts the scenarios on the console (`omni_harness.harness.progress`).
 
     Raises ManifestError, SelectionError or ReportDirError, before anything starts, for a usage error."""
     from .reports import CERTIFY_LOG, polish_junit, prepare_report_dir

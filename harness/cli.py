@@ -81,7 +81,7 @@ def profiles_help() -> str:
 
 def _listen_error(exc: OSError, args: argparse.Namespace) -> str:
     """One line per reason the fakes cannot listen: a taken port, an unknown host, an address of another machine."""
-    from fakes.core.server import AddressNotAvailable, PortInUse, PortNotAllowed, UnknownHost
+    from omni_harness.fakes.core.server import AddressNotAvailable, PortInUse, PortNotAllowed, UnknownHost
 
     port = getattr(exc, "port", None)
     option = {args.genesys_port: "--genesys-port", args.salesforce_port: "--salesforce-port"}.get(port)
@@ -100,8 +100,8 @@ def _listen_error(exc: OSError, args: argparse.Namespace) -> str:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    from fakes.core import World
-    from fakes.runner import available_fakes, describe, start_stack
+    from omni_harness.fakes.core import World
+    from omni_harness.fakes.runner import available_fakes, describe, start_stack
 
     names = available_fakes()
     if not names:

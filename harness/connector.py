@@ -21,7 +21,7 @@ DEFAULT_READY_TIMEOUT = 30.0
 
 def default_command() -> list[str]:
     """The bundled reference connector, run by this interpreter."""
-    return [sys.executable, "-m", "connectors.reference"]
+    return [sys.executable, "-m", "omni_harness.connectors.reference"]
 
 
 def parse_command(command: str | list[str] | None) -> list[str]:

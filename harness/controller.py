@@ -2,9 +2,9 @@
 
 It lives in the process that owns the run (the only one, or the pytest-xdist controller). It starts both fakes (TLS
 on, ephemeral ports), writes the sync settings, empties every queue, starts the connector and waits until it is ready
-(`harness.connector.readiness_signals`: what the requirements it runs need), in the background so the workers boot
+(`omni_harness.harness.connector.readiness_signals`: what the requirements it runs need), in the background so the workers boot
 meanwhile; it hands the stack's description to the workers through `stack.json`, folds every scenario's reports into
-`harness.results.Results`, judges the run, writes the reports, and stops the connector and the fakes at the end,
+`omni_harness.harness.results.Results`, judges the run, writes the reports, and stops the connector and the fakes at the end,
 also when pytest is interrupted.
 """
 
@@ -212,8 +212,8 @@ class Controller:
 
     def start(self) -> None:
         t0 = time.monotonic()
-        from fakes.core import World
-        from fakes.runner import start_stack
+        from omni_harness.fakes.core import World
+        from omni_harness.fakes.runner import start_stack
 
         slots = self.slots()
         if self.runs_scale():

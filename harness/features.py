@@ -7,7 +7,7 @@ from pathlib import Path
 
 
 def features_root() -> Path:
-    root = resources.files("features")
+    root = resources.files("omni_harness.features")
     return Path(str(root))
 
 
@@ -17,4 +17,4 @@ def feature_files() -> list[Path]:
 
 def suite_module() -> Path:
     """The test module that binds every feature file to pytest (`scenarios(...)`)."""
-    return Path(str(resources.files("harness.suite") / "test_certification.py"))
+    return Path(str(resources.files("omni_harness.harness.suite") / "test_certification.py"))

@@ -1,8 +1,8 @@
-"""pytest plugin of the certification suite: its options and hooks (`-p harness.plugin`).
+"""pytest plugin of the certification suite: its options and hooks (`-p omni_harness.harness.plugin`).
 
-The jobs live beside it: `harness.runconfig` reads the run's settings from the options, `harness.selection` decides
-which scenarios run, `harness.controller` starts and stops the fakes and the connector and gathers the results (in
-the process that owns the run), `harness.fixtures` gives each scenario its stack, agents and context.
+The jobs live beside it: `omni_harness.harness.runconfig` reads the run's settings from the options, `omni_harness.harness.selection` decides
+which scenarios run, `omni_harness.harness.controller` starts and stops the fakes and the connector and gathers the results (in
+the process that owns the run), `omni_harness.harness.fixtures` gives each scenario its stack, agents and context.
 
 Options: `--connector CMD` (default: the manifest's command, else the bundled reference connector),
 `--manifest PATH` (default: the `connector.yaml` beside the connector), `--profile declared|core|extended|all`,
@@ -29,10 +29,10 @@ from .runconfig import is_worker, manifest_lookup, selection
 from .selection import DECLARED, PROFILE_CHOICES, SelectionError, scenario_of_function, select_items
 from .waits import DEFAULT_TIMEOUT, expectation_of
 
-pytest_plugins = ("harness.fixtures",)
-STEP_MODULES = ("harness.steps.common", "harness.steps.presence", "harness.steps.routing", "harness.steps.pickup",
-                "harness.steps.ending", "harness.steps.wrapup", "harness.steps.transfer", "harness.steps.resilience",
-                "harness.steps.scale")
+pytest_plugins = ("omni_harness.harness.fixtures",)
+STEP_MODULES = ("omni_harness.harness.steps.common", "omni_harness.harness.steps.presence", "omni_harness.harness.steps.routing", "omni_harness.harness.steps.pickup",
+                "omni_harness.harness.steps.ending", "omni_harness.harness.steps.wrapup", "omni_harness.harness.steps.transfer", "omni_harness.harness.steps.resilience",
+                "omni_harness.harness.steps.scale")
 
 
 # -- options -----------------------------------------------------------------------------------------
@@ -151,7 +151,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: Any):
 
 
 def _step_kind(request: pytest.FixtureRequest, kind: str | None) -> None:
-    """Tells the scenario which kind of step runs: a wait in a Given may stop early (harness.unreached)."""
+    """Tells the scenario which kind of step runs: a wait in a Given may stop early (omni_harness.harness.unreached)."""
     try:
         context = request.getfixturevalue("ctx")
     except Exception:  # not a scenario of the suite, or its context could not be built

@@ -3,8 +3,8 @@
 On a terminal one live line, redrawn in place (`\\r`): `scenarios 12/40 · passed 11 · failed 1 · elapsed 48 s`,
 with the scenario that finished last; a failed scenario also leaves a line of its own above it. When the console
 is not a terminal (a CI log, a pipe) there is no redrawing: one plain line per finished scenario, with the same
-counts. It is a pytest plugin registered by `harness.certify` for one run; it only writes to the console, never
-into the reports, and it folds the scenarios' reports itself (`harness.results.Results`), so what it counts is
+counts. It is a pytest plugin registered by `omni_harness.harness.certify` for one run; it only writes to the console, never
+into the reports, and it folds the scenarios' reports itself (`omni_harness.harness.results.Results`), so what it counts is
 what the verdict counts.
 """
 

@@ -63,7 +63,7 @@ def features_hash() -> str:
 
 
 def schema_path() -> Path:
-    import contracts
+    from omni_harness import contracts
 
     return Path(contracts.ROOT) / SCHEMA_FILE
 

@@ -133,7 +133,7 @@ class Catalogue:
 
 
 def catalogue_path() -> Path:
-    import contracts
+    from omni_harness import contracts
 
     return Path(contracts.ROOT) / CATALOGUE_FILE
 
@@ -201,7 +201,7 @@ def _passage(item: Any, where: str) -> Passage:
 
 
 def load_catalogue(path: str | Path) -> Catalogue:
-    """Reads and checks the shape of a catalogue file (the cross-checks are `harness.traceability`'s)."""
+    """Reads and checks the shape of a catalogue file (the cross-checks are `omni_harness.harness.traceability`'s)."""
     path = Path(path)
     try:
         import yaml

@@ -236,7 +236,7 @@ class Judgement:
     verdict: RunVerdict
     not_run: list[str]  # requirements certification needs that were not run (not selected, or never reached)
     interrupted_by: str | None = None  # SIGINT / SIGTERM
-    shard: Any = None  # harness.shards.Shard of a `--shard I/N` run
+    shard: Any = None  # omni_harness.harness.shards.Shard of a `--shard I/N` run
 
     @property
     def banner(self) -> str:
@@ -248,7 +248,7 @@ def judge(verdicts: dict[str, RequirementVerdict], required: list[str], *, start
     """CERTIFIED only when every requirement in `required` (what certification needs for what the connector
     declares) ran and passed, and nothing that counts failed.
 
-    A shard (`shard`: harness.shards.Shard) is never certified by itself: it is judged as the whole run would
+    A shard (`shard`: omni_harness.harness.shards.Shard) is never certified by itself: it is judged as the whole run would
     be, except that what would be certified, passed for the selection or nothing certified is "passed for the
     shard" (the other shards ran the rest); a failure, a connector not ready or an interruption stays what it is."""
     whole = _judge(verdicts, required, startup_error=startup_error, interrupted_by=interrupted_by)

@@ -20,7 +20,7 @@ from .requirements import catalogue
 _PERSON = re.compile(r" \([A-Z][\w'.-]*(?: [A-Z][\w'.-]*)+\)")
 _IDS = re.compile(r"\b(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9A-Za-z]{15,18})\b")
 _NUMBERS = re.compile(r"\d+(?:\.\d+)?")
-EXCEPTION_PREFIX = re.compile(r"^(?:[a-z_]\w*\.)+[A-Z]\w*: ")  # "harness.waits.WaitTimeout: " before the message
+EXCEPTION_PREFIX = re.compile(r"^(?:[a-z_]\w*\.)+[A-Z]\w*: ")  # "omni_harness.harness.waits.WaitTimeout: " before the message
 
 # What the connector was expected to do, by what the failed step waited for (first match wins).
 EXPECTED_CALLS: tuple[tuple[re.Pattern[str], str], ...] = (

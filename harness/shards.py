@@ -8,9 +8,9 @@ lowest bin, so the split depends only on the selection, N and the table. A scena
 Regenerate the table from a full run's report (scenarios.json holds each scenario's measured duration):
 
     omni-harness certify --profile all --media all --workers 1 --report-dir full-report
-    python -m harness.shards full-report [more report dirs...]
+    python -m omni_harness.harness.shards full-report [more report dirs...]
 
-Also the pytest plugin (`-p harness.shards`) that gives the suite its `--omni-shard I/N` option.
+Also the pytest plugin (`-p omni_harness.harness.shards`) that gives the suite its `--omni-shard I/N` option.
 """
 
 from __future__ import annotations
@@ -153,7 +153,7 @@ def measure(report_dirs: Iterable[Path]) -> dict[str, float]:
 def write_table(report_dirs: list[Path], path: Path = DURATIONS_FILE) -> dict[str, Any]:
     measured = measure(report_dirs)
     data = {"about": "measured seconds of each certification scenario per medium (setup, steps and clean-up), for "
-                     "certify --shard; regenerate: python -m harness.shards REPORT_DIR...",
+                     "certify --shard; regenerate: python -m omni_harness.harness.shards REPORT_DIR...",
             "scenarios": measured}
     path.write_text(json.dumps(data, indent=2) + "\n")
     durations.cache_clear()
@@ -161,7 +161,7 @@ def write_table(report_dirs: list[Path], path: Path = DURATIONS_FILE) -> dict[st
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m harness.shards",
+    parser = argparse.ArgumentParser(prog="python -m omni_harness.harness.shards",
                                      description="Rewrite the table of measured scenario durations that "
                                                  "`certify --shard` balances by, from reports' scenarios.json.")
     parser.add_argument("report_dirs", nargs="+", type=Path, metavar="REPORT_DIR")
@@ -170,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         data = write_table(args.report_dirs, args.out)
     except (OSError, ValueError) as exc:
-        print(f"python -m harness.shards: {exc}", file=sys.stderr)
+        print(f"python -m omni_harness.harness.shards: {exc}", file=sys.stderr)
         return 2
     print(f"{len(data['scenarios'])} scenario durations written to {args.out}")
     return 0

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fakes.core.seed import sync_settings
+from omni_harness.fakes.core.seed import sync_settings
 
 
 @dataclass
@@ -37,7 +37,7 @@ class StackInfo:
 
     @classmethod
     def from_stack(cls, stack: Any, run_dir: str | Path) -> StackInfo:
-        """From a `fakes.runner.Stack` running in this process."""
+        """From a `omni_harness.fakes.runner.Stack` running in this process."""
         return cls(
             genesys_url=stack.url("genesys"),
             salesforce_url=stack.url("salesforce"),

@@ -5,7 +5,7 @@ requirement no scenario covers, a scenario with an unknown requirement tag or wi
 profile tag, a step or note of the seed article that maps to no requirement, a requirement whose source
 names no passage of the article, and the two directions of the article map disagreeing.
 
-    python -m harness.traceability [FEATURES_DIR]    # prints the matrix and the problems; exit 1 on a problem
+    python -m omni_harness.harness.traceability [FEATURES_DIR]    # prints the matrix and the problems; exit 1 on a problem
 """
 
 from __future__ import annotations

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sys
 
-from connectors.reference import app
-from connectors.reference.app import Connector
-from connectors.reference.config import Env, SyncSettings
-from connectors.reference.engine import SyncEngine
-from connectors.reference.genesys_rest import GenesysRest
-from connectors.reference.logs import get_log
+from omni_harness.connectors.reference import app
+from omni_harness.connectors.reference.app import Connector
+from omni_harness.connectors.reference.config import Env, SyncSettings
+from omni_harness.connectors.reference.engine import SyncEngine
+from omni_harness.connectors.reference.genesys_rest import GenesysRest
+from omni_harness.connectors.reference.logs import get_log
 
 log = get_log("broken")
 
@@ -48,7 +48,7 @@ def defect_of(part: Part) -> str:
 
 def main(part: Part) -> None:
     """`python -m connectors.broken.<name>`: the reference start-up (environment, signals, exit) unchanged."""
-    from connectors.reference.__main__ import main as reference_main
+    from omni_harness.connectors.reference.__main__ import main as reference_main
 
     # The reference entry point looks its Connector up in `app` when it starts, so this is the only switch.
     app.Connector = connector_class(part)

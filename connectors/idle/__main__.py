@@ -1,4 +1,4 @@
-"""`python -m connectors.idle`: authenticate, subscribe, then idle until SIGTERM."""
+"""`python -m omni_harness.connectors.idle`: authenticate, subscribe, then idle until SIGTERM."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import requests
 import websocket
 
-log = logging.getLogger("connectors.idle")
+log = logging.getLogger("omni_harness.connectors.idle")
 
 
 @dataclass

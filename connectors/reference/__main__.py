@@ -1,4 +1,4 @@
-"""`python -m connectors.reference`: read the environment, run the connector until SIGTERM/SIGINT."""
+"""`python -m omni_harness.connectors.reference`: read the environment, run the connector until SIGTERM/SIGINT."""
 
 from __future__ import annotations
 

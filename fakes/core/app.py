@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, g, request
@@ -78,13 +80,20 @@ def render_error(fake: Fake, exc: FakeError) -> Response:
     return response
 
 
+def flask_app(import_name: str, **options: Any) -> Flask:
+    """A Flask app whose root and instance folders are given, not looked up: Flask's lookup fails for modules of a
+    namespace package installed in editable mode (`omni_harness` is one), and neither folder is used."""
+    root = Path(sys.modules[import_name].__file__ or ".").resolve().parent
+    return Flask(import_name, root_path=str(root), instance_path=str(root / "instance"), **options)
+
+
 def create_fake_app(fake: Fake, import_name: str) -> Flask:
     """A Flask app for `fake` with the control API mounted at `/_fake/`.
 
     The platform's own blueprints are registered by the caller. Every non-control request is
     journaled with its response and the actor the platform's auth layer put in `g.actor`.
     """
-    app = Flask(import_name)
+    app = flask_app(import_name)
     app.config["FAKE"] = fake
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.url_map.strict_slashes = False

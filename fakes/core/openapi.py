@@ -16,13 +16,13 @@ from typing import Any
 
 from flask import Flask
 
-import contracts
+from omni_harness import contracts
 
 from .routes import RouteSpec
 
 OPENAPI_VERSION = "3.1.0"
 CONTROL_PREFIX = "/_fake"
-ROUTE_SPECS = "route_specs"  # app.extensions key: endpoint -> RouteSpec (fakes.core.routes.RouteTable.register)
+ROUTE_SPECS = "route_specs"  # app.extensions key: endpoint -> RouteSpec (omni_harness.fakes.core.routes.RouteTable.register)
 REF_ROOT = "#/components/schemas/"
 
 
@@ -48,7 +48,7 @@ _FAULT = {"type": "object", "properties": {"id": {"type": "string"}, "action": {
                                            "method": {"type": "string"}, "path": {"type": "string"},
                                            "status": {"type": "integer"}}}
 _PLAN = {"type": "object", "properties": {"seed": {"type": "integer"}, "agents": {"type": "integer"}}}
-# `/_fake/*` bodies (fakes.core.control); their errors are a plain `{"error", "message"}` object.
+# `/_fake/*` bodies (omni_harness.fakes.core.control); their errors are a plain `{"error", "message"}` object.
 CONTROL_ERROR = {"type": "object", "required": ["error", "message"],
                  "properties": {"error": {"type": "string"}, "message": {"type": "string"}}}
 CONTROL: dict[str, Operation] = {
@@ -96,7 +96,7 @@ CONTROL: dict[str, Operation] = {
                         response=_OBJECT, summary="an agent's own token"),
     "openapi": Operation(response={"type": "object", "required": ["openapi", "paths"]},
                          summary="this document"),
-    # the Genesys fake's own control routes (fakes.genesys.routes.control)
+    # the Genesys fake's own control routes (omni_harness.fakes.genesys.routes.control)
     "create": Operation(request={"type": "object", "properties": {
         "mediaType": {"enum": ["chat", "message"]}, "queueId": {"type": "string"},
         "attributes": {"type": "object", "additionalProperties": {"type": "string"}},

@@ -131,14 +131,14 @@ def route_rows(specs: list[RouteSpec]) -> list[tuple[str, str, str, str, str]]:
 
 
 def format_routes(specs: list[RouteSpec]) -> str:
-    """The route list as a Markdown table: what `python -m fakes.<platform>.routes --list` prints."""
+    """The route list as a Markdown table: what `python -m omni_harness.fakes.<platform>.routes --list` prints."""
     lines = ["| method | path | operation | request schema | response schema |", "|---|---|---|---|---|"]
     lines += [f"| {m} | `{p}` | `{op}` | {req} | {resp} |" for m, p, op, req, resp in route_rows(specs)]
     return "\n".join(lines) + "\n"
 
 
 def list_routes_main(prog: str, specs: Callable[[], list[RouteSpec]], argv: list[str] | None = None) -> int:
-    """`python -m fakes.<platform>.routes --list`: print the fake's route table (Markdown)."""
+    """`python -m omni_harness.fakes.<platform>.routes --list`: print the fake's route table (Markdown)."""
     import argparse
     import sys
 

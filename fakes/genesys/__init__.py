@@ -7,7 +7,7 @@ apps that serve it (`app.create_app` for the Platform API, `notifications.socket
 
 from __future__ import annotations
 
-from fakes.core import World
+from omni_harness.fakes.core import World
 
 from .app import create_app
 from .config import GenesysConfig

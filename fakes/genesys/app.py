@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from flask import Flask, g, has_request_context
 
-from fakes.core import create_fake_app
+from omni_harness.fakes.core import create_fake_app
 
 from .limits import install_limits
 from .routes import register_routes

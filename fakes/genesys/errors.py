@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from fakes.core.errors import FakeError
+from omni_harness.fakes.core.errors import FakeError
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from fakes.core.app import CONTROL_PREFIX, render_error
+from omni_harness.fakes.core.app import CONTROL_PREFIX, render_error
 
 from .config import RateLimit, TokenGrant
 from .errors import GenesysError

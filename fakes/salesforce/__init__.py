@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from fakes.core.world import World
+from omni_harness.fakes.core.world import World
 
 from .app import create_app
 from .config import SalesforceConfig

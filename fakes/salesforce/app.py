@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, g, has_request_context, request
 
-from fakes.core.app import create_fake_app
+from omni_harness.fakes.core.app import create_fake_app
 
 from .model.fake import SalesforceFake
 from .routes import register_routes
@@ -21,7 +21,7 @@ class FlaskRequest:
 
 
 def create_app(fake: SalesforceFake) -> Flask:
-    app = create_fake_app(fake, "fakes.salesforce")
+    app = create_fake_app(fake, "omni_harness.fakes.salesforce")
     register_routes(app, fake)
     fake.request = FlaskRequest()
     return app

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 from xml.sax.saxutils import escape
 
-from fakes.core.errors import ControlError, FakeError
+from omni_harness.fakes.core.errors import ControlError, FakeError
 
 from .config import SOQL
 from .views.bayeux import reply

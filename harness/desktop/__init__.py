@@ -8,7 +8,7 @@ import ssl
 from collections.abc import Mapping
 from typing import Any
 
-from fakes.core import RunningServer, serve_app
+from omni_harness.fakes.core import RunningServer, serve_app
 
 from .app import FORWARDER_KEY, DesktopTargets, create_desktop_app
 
@@ -16,7 +16,7 @@ __all__ = ["DesktopTargets", "create_desktop_app", "desktop_targets", "start_des
 
 
 def desktop_targets(stack_or_urls: Any) -> DesktopTargets:
-    """The fakes' URLs and CA from a running `fakes.runner.Stack`, a `harness.stackinfo.StackInfo`, or a mapping
+    """The fakes' URLs and CA from a running `omni_harness.fakes.runner.Stack`, a `omni_harness.harness.stackinfo.StackInfo`, or a mapping
     `{"genesys": URL, "salesforce": URL, "ca_file": PATH}`."""
     if isinstance(stack_or_urls, DesktopTargets):
         return stack_or_urls
@@ -25,7 +25,7 @@ def desktop_targets(stack_or_urls: Any) -> DesktopTargets:
             return DesktopTargets(stack_or_urls["genesys"], stack_or_urls["salesforce"], stack_or_urls.get("ca_file"))
         except KeyError as exc:
             raise ValueError(f"the desktop needs both fakes' URLs; {exc.args[0]!r} is missing") from None
-    if hasattr(stack_or_urls, "servers") and callable(getattr(stack_or_urls, "url", None)):  # fakes.runner.Stack
+    if hasattr(stack_or_urls, "servers") and callable(getattr(stack_or_urls, "url", None)):  # omni_harness.fakes.runner.Stack
         ca = getattr(stack_or_urls, "ca", None)
         return DesktopTargets(stack_or_urls.url("genesys"), stack_or_urls.url("salesforce"),
                               str(ca.ca_path) if ca is not None else None)

@@ -19,7 +19,8 @@ import requests
 from flask import Flask, Response, request
 from requests.adapters import HTTPAdapter
 
-from fakes.core.control import hostname, is_local_host
+from omni_harness.fakes.core.app import flask_app
+from omni_harness.fakes.core.control import hostname, is_local_host
 
 # The page's requests that a platform reads; everything else the browser adds (cookies, Origin, Referer,
 # Sec-Fetch-*) stays here.
@@ -148,7 +149,7 @@ def create_desktop_app(genesys_url: str, salesforce_url: str, ca_file: str | Non
     targets = DesktopTargets(genesys_url, salesforce_url, ca_file)
     forwarder = Forwarder(targets)
     allowed = {h.lower() for h in allowed_hosts}
-    app = Flask(__name__, static_folder=None)
+    app = flask_app(__name__, static_folder=None)
     app.config["DESKTOP_TARGETS"] = targets
     app.extensions[FORWARDER_KEY] = forwarder
 

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from harness import checks
-from harness.actors import Agent, Customer, CustomerChat, same_sf_id
-from harness.scenario import ROLES, ScenarioContext, needed
-from harness.waits import CheckFailed, WaitTimeout, check_now, expect, expected, wait_until
+from omni_harness.harness import checks
+from omni_harness.harness.actors import Agent, Customer, CustomerChat, same_sf_id
+from omni_harness.harness.scenario import ROLES, ScenarioContext, needed
+from omni_harness.harness.waits import CheckFailed, WaitTimeout, check_now, expect, expected, wait_until
 
 NAME = r"(?P<who>Alice|Bob|Carol)"
 WHO = r"(?P<who>Alice|Bob|Carol|she|he)"

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from pytest_bdd import parsers, then, when
 
-from harness import checks
-from harness.actors import work_item_of
-from harness.journal import Mark
-from harness.scenario import ScenarioContext
-from harness.waits import check_now, expect, wait_until
+from omni_harness.harness import checks
+from omni_harness.harness.actors import work_item_of
+from omni_harness.harness.journal import Mark
+from omni_harness.harness.scenario import ScenarioContext
+from omni_harness.harness.waits import check_now, expect, wait_until
 
 from .common import CHAT, NAME, WHO, WHOSE, agent_of, leg_of, subject
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pytest_bdd import parsers, then
 
-from harness import checks
-from harness.actors import Agent
-from harness.scenario import ScenarioContext, needed
-from harness.waits import check_now, wait_until
+from omni_harness.harness import checks
+from omni_harness.harness.actors import Agent
+from omni_harness.harness.scenario import ScenarioContext, needed
+from omni_harness.harness.waits import check_now, wait_until
 
 from .common import NAME, agent_of, leg_of, wait_work_opened
 

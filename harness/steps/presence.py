@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pytest_bdd import given, parsers, then, when
 
-from harness import checks
-from harness.scenario import ScenarioContext
-from harness.waits import check_now, wait_until
+from omni_harness.harness import checks
+from omni_harness.harness.scenario import ScenarioContext
+from omni_harness.harness.waits import check_now, wait_until
 
 from .common import NAME, WHO, agent_of, subject
 

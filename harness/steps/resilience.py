@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from pytest_bdd import given, parsers, then, when
 
-from harness import checks
-from harness.media import Medium
-from harness.scenario import InjectedFault, ScenarioContext, needed
-from harness.waits import check_now, expect, wait_until
+from omni_harness.harness import checks
+from omni_harness.harness.media import Medium
+from omni_harness.harness.scenario import InjectedFault, ScenarioContext, needed
+from omni_harness.harness.waits import check_now, expect, wait_until
 
 from .common import settle
 

@@ -13,11 +13,11 @@ from typing import Any
 
 from pytest_bdd import given, then, when
 
-from harness import checks
-from harness.actors import Agent, Customer, CustomerChat, same_sf_id, work_item_of
-from harness.salesforce import soql_quote
-from harness.scenario import ScaleRun, ScenarioContext, needed
-from harness.waits import expect, wait_until
+from omni_harness.harness import checks
+from omni_harness.harness.actors import Agent, Customer, CustomerChat, same_sf_id, work_item_of
+from omni_harness.harness.salesforce import soql_quote
+from omni_harness.harness.scenario import ScaleRun, ScenarioContext, needed
+from omni_harness.harness.waits import expect, wait_until
 
 SCALE_TIMEOUT_FACTOR = 3  # the step time-out, times this: many chats go through one connector at once
 

@@ -7,9 +7,9 @@ from typing import Any
 
 from pytest_bdd import given, parsers, then, when
 
-from harness import checks
-from harness.scenario import ClientTransfer, ScenarioContext, needed
-from harness.waits import check_now, expect, wait_until
+from omni_harness.harness import checks
+from omni_harness.harness.scenario import ClientTransfer, ScenarioContext, needed
+from omni_harness.harness.waits import check_now, expect, wait_until
 
 from .common import NAME, WHO, agent_of, leg_of, settle, subject
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pytest_bdd import given, parsers, then, when
 
-from harness import checks
-from harness.actors import Agent
-from harness.scenario import ScenarioContext, WrapupAttempt, needed
-from harness.waits import check_now, expect, wait_until
+from omni_harness.harness import checks
+from omni_harness.harness.actors import Agent
+from omni_harness.harness.scenario import ScenarioContext, WrapupAttempt, needed
+from omni_harness.harness.waits import check_now, expect, wait_until
 
 from .common import WHO, WHOSE, agent_of, leg_of, settle, subject
 

@@ -1,7 +1,7 @@
-"""Binds every scenario of the installed feature files to pytest; the steps come from `harness.plugin`."""
+"""Binds every scenario of the installed feature files to pytest; the steps come from `omni_harness.harness.plugin`."""
 
 from pytest_bdd import scenarios
 
-from harness.features import features_root
+from omni_harness.harness.features import features_root
 
 scenarios(str(features_root()))

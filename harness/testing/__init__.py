@@ -1,6 +1,6 @@
 """Running the fakes in your own tests: the `omni_harness` pytest plugin's building blocks and `mock_platforms`.
 
-Imports are lazy (pytest loads the plugin in every run), so `import harness.testing` costs nothing.
+Imports are lazy (pytest loads the plugin in every run), so `import omni_harness.harness.testing` costs nothing.
 """
 
 from __future__ import annotations

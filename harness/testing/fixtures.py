@@ -1,4 +1,4 @@
-"""The fixtures of the `omni_harness` pytest plugin (registered by `harness.testing.pytest_plugin`).
+"""The fixtures of the `omni_harness` pytest plugin (registered by `omni_harness.harness.testing.pytest_plugin`).
 
 The pytest-httpserver pattern: one session-scoped stack (both fakes, TLS, ephemeral ports) and a reset of
 both fakes before each test that uses them. Every import of the fakes and the harness happens inside a
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from fakes.runner import Stack
+    from omni_harness.fakes.runner import Stack
 
     from ..connector import ConnectorProcess
     from .events import EventWaiter
@@ -42,8 +42,8 @@ def omni_seed() -> dict[str, int]:
 @pytest.fixture(scope="session")
 def omni_stack(omni_seed: dict[str, int], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """Both fakes, served over TLS (a generated CA) on ephemeral ports, for the whole session."""
-    from fakes.core import World
-    from fakes.runner import start_stack
+    from omni_harness.fakes.core import World
+    from omni_harness.fakes.runner import start_stack
 
     stack = start_stack(World(**omni_seed), tls=True, workdir=tmp_path_factory.mktemp("omni-harness"))
     try:

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from .platforms import GENESYS, SALESFORCE, Fakes
 
 if TYPE_CHECKING:
-    from fakes.core import World
+    from omni_harness.fakes.core import World
 
     from .people import Agent, Customer
 
@@ -73,13 +73,13 @@ class MockPlatforms:
     def start(self) -> MockPlatforms:
         import responses
 
-        import fakes.genesys
-        import fakes.salesforce
-        from fakes.core import World
+        import omni_harness.fakes.genesys
+        import omni_harness.fakes.salesforce
+        from omni_harness.fakes.core import World
 
         opts = self.options
         self.world = World(seed=opts["seed"], agents=opts["agents"], queues=opts["queues"])
-        built = {GENESYS: fakes.genesys.build(self.world), SALESFORCE: fakes.salesforce.build(self.world)}
+        built = {GENESYS: omni_harness.fakes.genesys.build(self.world), SALESFORCE: omni_harness.fakes.salesforce.build(self.world)}
         urls = {GENESYS: self.genesys_url, SALESFORCE: self.salesforce_url}
         for name, fake in built.items():
             listeners = fake.listeners()

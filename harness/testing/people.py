@@ -16,7 +16,7 @@ from ..salesforce import SalesforceApi, decode_works
 from .platforms import GENESYS, SALESFORCE, Fakes
 
 if TYPE_CHECKING:
-    from fakes.core.seed import Person
+    from omni_harness.fakes.core.seed import Person
 
 ALERTING, CONNECTED, DISCONNECTED = "alerting", "connected", "disconnected"
 

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any
 from ..control import FakeControl
 
 if TYPE_CHECKING:
-    from fakes.core import World
-    from fakes.core.seed import Person, QueuePair, SeedPlan
-    from fakes.runner import Stack
+    from omni_harness.fakes.core import World
+    from omni_harness.fakes.core.seed import Person, QueuePair, SeedPlan
+    from omni_harness.fakes.runner import Stack
 
 GENESYS = "genesys"
 SALESFORCE = "salesforce"

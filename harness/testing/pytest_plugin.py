@@ -4,7 +4,7 @@ pytest loads this module in every run of an environment where omni-harness is in
 it imports nothing but pytest, adds no command-line option, and its one hook only registers the fixture
 module. Nothing starts until a test asks for one of the fixtures (`omni_stack`, `omni_fakes`, `agent`, ...).
 
-The certification suite's own plugin (`harness.plugin`) has fixtures of the same names (`omni_stack`,
+The certification suite's own plugin (`omni_harness.harness.plugin`) has fixtures of the same names (`omni_stack`,
 `customer`) with another meaning; when it is loaded the fixtures here stay out of its way.
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import pytest
 
-FIXTURES_MODULE = "harness.testing.fixtures"
-SUITE_PLUGIN = "harness.plugin"
+FIXTURES_MODULE = "omni_harness.harness.testing.fixtures"
+SUITE_PLUGIN = "omni_harness.harness.plugin"
 
 
 @pytest.hookimpl(trylast=True)

@@ -10,9 +10,9 @@ from importlib import metadata
 
 import pytest
 
-from harness import __version__
-from harness.cli import build_parser, version
-from harness.requirements import PROFILE_SELECTION, Profile, catalogue
+from omni_harness.harness import __version__
+from omni_harness.harness.cli import build_parser, version
+from omni_harness.harness.requirements import PROFILE_SELECTION, Profile, catalogue
 
 COMMANDS = ["serve", "certify", "requirements"]
 
@@ -39,7 +39,7 @@ def _option_blocks(text: str) -> dict[str, str]:
 
 
 def test_version_prints_the_installed_distribution_version():
-    result = subprocess.run([sys.executable, "-m", "harness.cli", "--version"], capture_output=True, text=True,
+    result = subprocess.run([sys.executable, "-m", "omni_harness.harness.cli", "--version"], capture_output=True, text=True,
                             timeout=60)
     assert result.returncode == 0
     assert result.stdout.strip() == f"omni-harness {metadata.version('omni-harness')}"

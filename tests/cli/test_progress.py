@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from harness.progress import Mode, Progress
+from omni_harness.harness.progress import Mode, Progress
 
 REPO = Path(__file__).resolve().parents[2]
 LINE = re.compile(r"^scenarios (\d+)/(\d+) · passed (\d+) · failed (\d+)(?: · not run (\d+))? · elapsed (\d+) s · "
                   r"(PASS|FAIL|ERR |SKIP|n/d ) ")
-IDLE = f"{sys.executable} -m connectors.idle"
+IDLE = f"{sys.executable} -m omni_harness.connectors.idle"
 
 
 def _env() -> dict[str, str]:
@@ -33,7 +33,7 @@ def _env() -> dict[str, str]:
 
 def _certify_piped(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], list[dict]]:
     report = tmp_path / "report"
-    result = subprocess.run([sys.executable, "-m", "harness.cli", "certify", "--report-dir", str(report), *args],
+    result = subprocess.run([sys.executable, "-m", "omni_harness.harness.cli", "certify", "--report-dir", str(report), *args],
                             cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=300,
                             stdin=subprocess.DEVNULL)
     scenarios = json.loads((report / "scenarios.json").read_text()) if (report / "scenarios.json").exists() else []
@@ -72,7 +72,7 @@ def test_on_a_terminal_the_line_is_redrawn_in_place(tmp_path):
     pid, fd = pty.fork()
     if pid == 0:  # the child: certify with a terminal as its output
         os.chdir(tmp_path)
-        os.execve(sys.executable, [sys.executable, "-m", "harness.cli", "certify", "-r", "PRES-1", "--media", "chat",
+        os.execve(sys.executable, [sys.executable, "-m", "omni_harness.harness.cli", "certify", "-r", "PRES-1", "--media", "chat",
                                    "--workers", "1", "--report-dir", str(tmp_path / "report")], _env())
     out = b""
     try:

@@ -18,7 +18,7 @@ REQUIRED = ["GENESYS_API_URL", "GENESYS_LOGIN_URL", "GENESYS_CLIENT_ID", "GENESY
 
 def _start(args, tmp_path):
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    proc = subprocess.Popen([sys.executable, "-m", "harness.cli", "serve", *args], stdout=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-m", "omni_harness.harness.cli", "serve", *args], stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, env=env, cwd=tmp_path)
     lines: list[str] = []
     ready = threading.Event()
@@ -103,7 +103,7 @@ def test_serve_plain_http_on_asked_ports(tmp_path):
 
 @pytest.mark.parametrize("args", [["--agents", "0"], ["--genesys-port", "x"]])
 def test_bad_arguments_exit_2_with_a_message(args, tmp_path):
-    result = subprocess.run([sys.executable, "-m", "harness.cli", "serve", *args], capture_output=True, text=True,
+    result = subprocess.run([sys.executable, "-m", "omni_harness.harness.cli", "serve", *args], capture_output=True, text=True,
                             cwd=tmp_path, timeout=60)
     assert result.returncode == 2 and result.stderr.strip()
 
@@ -115,7 +115,7 @@ def test_port_in_use_is_a_clear_error(tmp_path):
     s.bind(("127.0.0.1", 0))
     s.listen()
     try:
-        result = subprocess.run([sys.executable, "-m", "harness.cli", "serve", "--genesys-port",
+        result = subprocess.run([sys.executable, "-m", "omni_harness.harness.cli", "serve", "--genesys-port",
                                  str(s.getsockname()[1])], capture_output=True, text=True, cwd=tmp_path, timeout=60)
     finally:
         s.close()

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from fakes.core import World
-from fakes.core.server import PortInUse
-from fakes.runner import start_stack
+from omni_harness.fakes.core import World
+from omni_harness.fakes.core.server import PortInUse
+from omni_harness.fakes.runner import start_stack
 
 # An address reserved for documentation (RFC 5737): never one of this machine's.
 FOREIGN_ADDRESS = "192.0.2.1"
@@ -52,7 +52,7 @@ def _free_port() -> int:
 
 def _serve(args: list[str], tmpdir: Path) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, TMPDIR=str(tmpdir))
-    return subprocess.run([sys.executable, "-m", "harness.cli", "serve", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "omni_harness.harness.cli", "serve", *args], capture_output=True, text=True,
                           cwd=tmpdir.parent, env=env, timeout=60)
 
 
@@ -107,7 +107,7 @@ def test_each_refusal_has_its_own_message(listening, private_tmp):
 
 def _start_serve(tmpdir: Path, extra: list[str] | None = None) -> subprocess.Popen[str]:
     env = dict(os.environ, TMPDIR=str(tmpdir), PYTHONUNBUFFERED="1")
-    proc = subprocess.Popen([sys.executable, "-m", "harness.cli", "serve", "--tls", *(extra or [])],
+    proc = subprocess.Popen([sys.executable, "-m", "omni_harness.harness.cli", "serve", "--tls", *(extra or [])],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=tmpdir.parent)
     ready = threading.Event()
     seen: list[str] = []

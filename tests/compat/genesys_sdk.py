@@ -48,7 +48,7 @@ def run_check(script: str, target: Path, stack: Any) -> tuple[dict[str, Any], li
     import json
     import os
 
-    from fakes.genesys.routes.conformance import check_response
+    from omni_harness.fakes.genesys.routes.conformance import check_response
 
     creds = stack.world.plan.credentials
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(target), os.environ.get("PYTHONPATH", "")]))

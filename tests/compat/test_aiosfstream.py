@@ -16,9 +16,9 @@ import requests
 from aiosfstream_ng import Client
 from aiosfstream_ng.auth import PasswordAuthenticator
 
-import contracts
-from fakes.core import World
-from fakes.runner import start_stack
+from omni_harness import contracts
+from omni_harness.fakes.core import World
+from omni_harness.fakes.runner import start_stack
 
 CDC_ENTITIES = {"PendingServiceRouting", "AgentWork", "UserServicePresence", "LiveChatTranscript"}
 TIMEOUT = 15.0

@@ -14,9 +14,9 @@ import pytest
 from aiosfstream_ng import Client, ReplayMarker, ReplayOption
 from test_aiosfstream import Org, authenticator_for  # the chat twin's login and HTTP plumbing
 
-import contracts
-from fakes.core import World
-from fakes.runner import start_stack
+from omni_harness import contracts
+from omni_harness.fakes.core import World
+from omni_harness.fakes.runner import start_stack
 
 CHANNEL = "/data/MessagingSessionChangeEvent"
 TIMEOUT = 15.0

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 import requests
 
-from fakes.core import World
-from fakes.genesys.routes.conformance import check_response
-from fakes.runner import Stack, start_stack
+from omni_harness.fakes.core import World
+from omni_harness.fakes.genesys.routes.conformance import check_response
+from omni_harness.fakes.runner import Stack, start_stack
 
 sdk = pytest.importorskip("PureCloudPlatformClientV2")
 

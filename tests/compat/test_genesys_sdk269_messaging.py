@@ -147,8 +147,8 @@ def _check(url: str, client_id: str, secret: str) -> dict:
 
 # -- the test ---------------------------------------------------------------------------------------
 def test_sdk269_runs_a_whole_open_messaging_flow(request, tmp_path_factory):
-    from fakes.core import World
-    from fakes.runner import start_stack
+    from omni_harness.fakes.core import World
+    from omni_harness.fakes.runner import start_stack
 
     target = sdk_folder(request)
     stack = start_stack(World(seed=5, agents=3), names=["genesys"], workdir=tmp_path_factory.mktemp("genesys-269m"))

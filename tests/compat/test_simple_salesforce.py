@@ -18,10 +18,10 @@ from simple_salesforce.exceptions import (
     SalesforceMalformedRequest,
 )
 
-import contracts
-from fakes.core import World
-from fakes.runner import start_stack
-from fakes.salesforce.model.schema import AGENT_WORK_STATUSES
+from omni_harness import contracts
+from omni_harness.fakes.core import World
+from omni_harness.fakes.runner import start_stack
+from omni_harness.fakes.salesforce.model.schema import AGENT_WORK_STATUSES
 
 LOGIN_DOMAIN_SUFFIX = ".salesforce.com"
 

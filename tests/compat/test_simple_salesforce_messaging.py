@@ -14,9 +14,9 @@ from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 from test_simple_salesforce import FakeLoginSession  # the chat twin's login redirect
 
-import contracts
-from fakes.core import World
-from fakes.runner import start_stack
+from omni_harness import contracts
+from omni_harness.fakes.core import World
+from omni_harness.fakes.runner import start_stack
 
 
 @pytest.fixture(scope="module")

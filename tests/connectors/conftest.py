@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from connector_doubles import SETTINGS, GenesysDouble, SalesforceDouble, directory
 
-from connectors.reference.engine import SyncEngine
-from connectors.reference.store import Books
+from omni_harness.connectors.reference.engine import SyncEngine
+from omni_harness.connectors.reference.store import Books
 
 
 class Harness:

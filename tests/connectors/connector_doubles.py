@@ -6,11 +6,11 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
-from connectors.reference.config import QueuePairSetting, SyncSettings
-from connectors.reference.directory import Directory
-from connectors.reference.events import conversation_view
-from connectors.reference.ids import sf_id18
-from connectors.reference.ports import PlatformError
+from omni_harness.connectors.reference.config import QueuePairSetting, SyncSettings
+from omni_harness.connectors.reference.directory import Directory
+from omni_harness.connectors.reference.events import conversation_view
+from omni_harness.connectors.reference.ids import sf_id18
+from omni_harness.connectors.reference.ports import PlatformError
 
 SETTINGS = SyncSettings(
     media="chat", service_channel="sfdc_livechat",

@@ -105,7 +105,7 @@ def of_type(source: str, type_: str, **fields: Any) -> Match:
 
 @dataclass
 class ConnectorProcess:
-    """`python -m connectors.reference` with the stack's environment; stderr captured to a file."""
+    """`python -m omni_harness.connectors.reference` with the stack's environment; stderr captured to a file."""
 
     env: dict[str, str]
     log_path: Path
@@ -116,7 +116,7 @@ class ConnectorProcess:
         env.update(self.env)
         env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")])
         self._log = open(self.log_path, "a")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen([sys.executable, "-m", "connectors.reference"], env=env, cwd=str(REPO),
+        self.proc = subprocess.Popen([sys.executable, "-m", "omni_harness.connectors.reference"], env=env, cwd=str(REPO),
                                      stdout=self._log, stderr=subprocess.STDOUT)
 
     def stop(self, timeout: float = 5.0) -> float:
@@ -318,7 +318,7 @@ class World:
 
 def fakes_ready() -> bool:
     try:
-        return all(hasattr(importlib.import_module(m), "build") for m in ("fakes.genesys", "fakes.salesforce"))
+        return all(hasattr(importlib.import_module(m), "build") for m in ("omni_harness.fakes.genesys", "omni_harness.fakes.salesforce"))
     except ImportError:
         return False
 
@@ -337,8 +337,8 @@ def running_world(workdir: Path, agents: int = 10, queues: int = 6,
                   settings: Callable[[Any], dict[str, Any]] | None = None) -> Iterator[World]:
     """Both fakes with TLS, and the reference connector started against them with the stack's environment
     (and, when `settings` is given, the sync settings it writes from the seed plan)."""
-    from fakes.core import World as FakeWorld
-    from fakes.runner import start_stack
+    from omni_harness.fakes.core import World as FakeWorld
+    from omni_harness.fakes.runner import start_stack
 
     stack = start_stack(FakeWorld(seed=0, agents=agents, queues=queues), tls=True, workdir=workdir)
     env = stack.env()

@@ -6,15 +6,21 @@ import json
 
 import pytest
 
-from connectors.reference.config import (
+from omni_harness.connectors.reference.config import (
     ConfigError,
     load_env,
     load_sync_settings,
     parse_sync_settings,
     system_presence_key,
 )
-from connectors.reference.events import ChangeType, LegState, change_events, conversation_view, presence_change
-from connectors.reference.ids import same_sf_id, sf_id18
+from omni_harness.connectors.reference.events import (
+    ChangeType,
+    LegState,
+    change_events,
+    conversation_view,
+    presence_change,
+)
+from omni_harness.connectors.reference.ids import same_sf_id, sf_id18
 
 BASE_ENV = {
     "GENESYS_API_URL": "https://127.0.0.1:1/", "GENESYS_CLIENT_ID": "id", "GENESYS_CLIENT_SECRET": "secret",

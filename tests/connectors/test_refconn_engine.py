@@ -18,9 +18,9 @@ from connector_doubles import (
     QUEUE2_SF,
 )
 
-from connectors.reference.events import ChangeEvent, ChangeType, PresenceChange
-from connectors.reference.ids import sf_id18
-from connectors.reference.store import LegRecord
+from omni_harness.connectors.reference.events import ChangeEvent, ChangeType, PresenceChange
+from omni_harness.connectors.reference.ids import sf_id18
+from omni_harness.connectors.reference.store import LegRecord
 
 WORK_ITEM = sf_id18("570000000000001")
 

@@ -12,8 +12,8 @@ import PureCloudPlatformClientV2 as gc
 import pytest
 from PureCloudPlatformClientV2.abstract_http_client import AbstractHttpClient
 
-from connectors.reference.genesys_rest import GenesysRest
-from connectors.reference.open_messaging import open_message_body
+from omni_harness.connectors.reference.genesys_rest import GenesysRest
+from omni_harness.connectors.reference.open_messaging import open_message_body
 
 
 @dataclass

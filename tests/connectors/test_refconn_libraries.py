@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from connectors.reference.libraries import CLIENT_LIBRARIES, INSTALL, missing_libraries
-from harness.certify import ConnectorLibrariesMissing, check_connector_libraries, check_manifest
+from omni_harness.connectors.reference.libraries import CLIENT_LIBRARIES, INSTALL, missing_libraries
+from omni_harness.harness.certify import ConnectorLibrariesMissing, check_connector_libraries, check_manifest
 
 ROOT = Path(__file__).resolve().parents[2]
 HIDDEN = "simple_salesforce"
@@ -64,7 +64,7 @@ def test_the_shim_hides_the_library(without_library):
 def test_certify_without_connector_names_the_missing_library_before_anything_starts(tmp_path, without_library):
     report = tmp_path / "report"
     started = time.monotonic()
-    run = subprocess.run([sys.executable, "-m", "harness.cli", "certify", "--report-dir", str(report)],
+    run = subprocess.run([sys.executable, "-m", "omni_harness.harness.cli", "certify", "--report-dir", str(report)],
                          env=without_library, cwd=tmp_path, capture_output=True, text=True, timeout=120)
     took = time.monotonic() - started
     assert run.returncode == 2, f"exit {run.returncode}\n{run.stdout}\n{run.stderr}"
@@ -82,7 +82,7 @@ def test_certify_without_connector_names_the_missing_library_before_anything_sta
 
 
 def test_the_reference_connector_itself_says_what_is_missing(tmp_path, without_library):
-    run = subprocess.run([sys.executable, "-m", "connectors.reference"], env=without_library, cwd=tmp_path,
+    run = subprocess.run([sys.executable, "-m", "omni_harness.connectors.reference"], env=without_library, cwd=tmp_path,
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 2, f"exit {run.returncode}\n{run.stdout}\n{run.stderr}"
     out = run.stdout + run.stderr
@@ -102,12 +102,12 @@ def test_missing_libraries_lists_each_missing_distribution(monkeypatch):
 
 
 def test_only_the_bundled_reference_connector_needs_them(monkeypatch):
-    monkeypatch.setattr("connectors.reference.libraries.missing_libraries", lambda: ["simple-salesforce"])
+    monkeypatch.setattr("omni_harness.connectors.reference.libraries.missing_libraries", lambda: ["simple-salesforce"])
     with pytest.raises(ConnectorLibrariesMissing, match="simple-salesforce"):
         check_connector_libraries(None, check_manifest(None, None))
     own = "node my-connector.js"
     check_connector_libraries(own, check_manifest(own, None))  # a connector of one's own: nothing to check
-    idle = f"{sys.executable} -m connectors.idle"  # a bundled connector written without the client libraries
+    idle = f"{sys.executable} -m omni_harness.connectors.idle"  # a bundled connector written without the client libraries
     check_connector_libraries(idle, check_manifest(idle, None))
 
 

@@ -20,8 +20,8 @@ from connector_doubles import (
     MQUEUE2_SF,
 )
 
-from connectors.reference.events import ChangeEvent, ChangeType, conversation_view, is_conversation_topic
-from connectors.reference.open_messaging import media_of_work_item, open_message_body
+from omni_harness.connectors.reference.events import ChangeEvent, ChangeType, conversation_view, is_conversation_topic
+from omni_harness.connectors.reference.open_messaging import media_of_work_item, open_message_body
 
 
 def psr_created(psr: dict) -> ChangeEvent:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import threading
 
-from connectors.reference.dispatch import KeyedExecutor
-from connectors.reference.events import LegState
-from connectors.reference.store import (
+from omni_harness.connectors.reference.dispatch import KeyedExecutor
+from omni_harness.connectors.reference.events import LegState
+from omni_harness.connectors.reference.store import (
     WORK_ITEM_DIR,
     AgentWorkRecord,
     AgentWorkStatus,
@@ -67,7 +67,7 @@ def test_unreadable_work_item_file_is_ignored(tmp_path):
 
 
 def test_finished_work_items_are_pruned_oldest_first(tmp_path, monkeypatch):
-    monkeypatch.setattr("connectors.reference.store.KEEP_FINISHED", 2)
+    monkeypatch.setattr("omni_harness.connectors.reference.store.KEEP_FINISHED", 2)
     books = Books(tmp_path)
     for i in range(4):
         rec = books.ensure(f"w{i}")

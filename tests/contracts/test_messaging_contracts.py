@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-import contracts
+from omni_harness import contracts
 
 INTEGRATION_ID = "c6b0e62f-8487-44fd-a218-c16e006a7a23"
 CONVERSATION_ID = "0f8a2d3c-7a57-4a3c-9d0e-5b1f7e5d2c11"

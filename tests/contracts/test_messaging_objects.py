@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-import contracts
+from omni_harness import contracts
 
 PATH = contracts.ROOT / "salesforce" / "objects" / "messaging.json"
 FIELD_KEYS = {"name", "type", "createable", "updateable", "nillable", "filterable", "referenceTo",

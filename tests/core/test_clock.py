@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from fakes.core import VirtualClock
+from omni_harness.fakes.core import VirtualClock
 
 
 @pytest.fixture

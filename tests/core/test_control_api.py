@@ -5,7 +5,7 @@ import threading
 import pytest
 from flask import Blueprint, g, jsonify, request
 
-from fakes.core import Fake, FakeError, World, create_fake_app
+from omni_harness.fakes.core import Fake, FakeError, World, create_fake_app
 
 
 class DemoError(FakeError):
@@ -233,7 +233,7 @@ def test_every_response_carries_the_platform_correlation_header(client):
 def test_served_on_an_ephemeral_port(fake):
     import requests
 
-    from fakes.core import serve_app
+    from omni_harness.fakes.core import serve_app
 
     server = serve_app(fake.app, port=0)
     try:
@@ -246,7 +246,7 @@ def test_served_on_an_ephemeral_port(fake):
 def test_served_over_tls_with_generated_ca(fake, tmp_path):
     import requests
 
-    from fakes.core import LocalCA, serve_app
+    from omni_harness.fakes.core import LocalCA, serve_app
 
     ca = LocalCA(tmp_path)
     server = serve_app(fake.app, port=0, ssl_context=ca.server_context())

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from fakes.core import World
-from fakes.runner import Stack, start_stack
+from omni_harness.fakes.core import World
+from omni_harness.fakes.runner import Stack, start_stack
 
 
 @pytest.fixture(scope="module")

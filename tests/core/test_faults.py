@@ -2,8 +2,8 @@
 
 import pytest
 
-from fakes.core import FaultEngine
-from fakes.core.faults import FaultRuleError
+from omni_harness.fakes.core import FaultEngine
+from omni_harness.fakes.core.faults import FaultRuleError
 
 
 def test_respond_rule_matches_method_and_glob_and_counts_down():

@@ -2,7 +2,7 @@
 
 import pytest
 
-from fakes.core import IdFactory, sf_checksum, sf_is_id, sf_to18
+from omni_harness.fakes.core import IdFactory, sf_checksum, sf_is_id, sf_to18
 
 
 @pytest.mark.parametrize("id15,suffix", [("0JR5i000001OXSg", "GAO"), ("0Bz5i0000011r27", "CAA"),

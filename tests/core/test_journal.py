@@ -3,7 +3,7 @@
 import json
 import threading
 
-from fakes.core import Journal, VirtualClock
+from omni_harness.fakes.core import Journal, VirtualClock
 
 
 def make():
@@ -95,7 +95,7 @@ def test_bounded_size_drops_oldest():
 # -- credentials never reach the journal ------------------------------------------------------------------------------
 
 def test_redact_replaces_credentials_by_a_stable_stand_in():
-    from fakes.core.journal import redact
+    from omni_harness.fakes.core.journal import redact
 
     token = "0123456789abcdefghijklmnop"
     data = {"authorization": f"Bearer {token}", "query": f"access_token={token}&limit=5",
@@ -137,8 +137,8 @@ def _journal_texts(fake, client) -> list[str]:
 def test_no_genesys_credential_in_the_journal_after_a_flow():
     import base64
 
-    from fakes.core import World
-    from fakes.genesys import build
+    from omni_harness.fakes.core import World
+    from omni_harness.fakes.genesys import build
 
     world = World(seed=7, agents=2)
     try:
@@ -178,8 +178,8 @@ def test_no_genesys_credential_in_the_journal_after_a_flow():
 
 
 def test_no_salesforce_credential_in_the_journal_after_a_flow():
-    from fakes.core import World
-    from fakes.salesforce import build
+    from omni_harness.fakes.core import World
+    from omni_harness.fakes.salesforce import build
 
     world = World(seed=7, agents=2)
     try:

@@ -7,8 +7,8 @@ import requests
 import urllib3.util.connection
 from flask import Flask
 
-from fakes.core import LocalCA, serve_app
-from fakes.core.server import ServerKind
+from omni_harness.fakes.core import LocalCA, serve_app
+from omni_harness.fakes.core.server import ServerKind
 
 
 def _app() -> Flask:
@@ -83,7 +83,7 @@ def test_stop_frees_the_port() -> None:
 
 def test_an_idle_keep_alive_connection_is_not_closed_under_the_client(ca: LocalCA) -> None:
     # cheroot's default closes a connection idle for 10 s; a client reusing it at that moment gets RemoteDisconnected.
-    from fakes.core.server import KEEP_ALIVE_SECONDS
+    from omni_harness.fakes.core.server import KEEP_ALIVE_SECONDS
 
     server = serve_app(_app(), ssl_context=ca.server_context())
     try:

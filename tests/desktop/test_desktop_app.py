@@ -12,10 +12,10 @@ import pytest
 import requests
 from flask import Flask, jsonify, request
 
-from fakes.core import serve_app
-from fakes.runner import start_stack
-from harness.desktop import DesktopTargets, create_desktop_app, desktop_targets, start_desktop
-from harness.stackinfo import StackInfo
+from omni_harness.fakes.core import serve_app
+from omni_harness.fakes.runner import start_stack
+from omni_harness.harness.desktop import DesktopTargets, create_desktop_app, desktop_targets, start_desktop
+from omni_harness.harness.stackinfo import StackInfo
 
 ASSET_NAMES = ("index.html", "desktop.js", "desktop.css")
 
@@ -60,7 +60,7 @@ def test_page_and_assets_are_served_from_the_package(desktop, http):
         asset = http.get(f"{desktop.url}/assets/{name}")
         assert asset.status_code == 200, name
         assert asset.headers["Content-Type"].startswith(mime)
-        assert asset.content == resources.files("harness.desktop").joinpath("static", name).read_bytes()
+        assert asset.content == resources.files("omni_harness.harness.desktop").joinpath("static", name).read_bytes()
     assert "default-src 'self'" in page.headers["Content-Security-Policy"]
 
 
@@ -73,7 +73,7 @@ def test_unknown_asset_and_page_answer_404_in_json(desktop, http):
 
 def test_assets_load_nothing_from_the_network():
     """One page, no CDN: no asset names another host, and the page loads only its own two assets."""
-    folder = resources.files("harness.desktop").joinpath("static")
+    folder = resources.files("omni_harness.harness.desktop").joinpath("static")
     for name in ASSET_NAMES:
         text = folder.joinpath(name).read_text()
         assert not re.search(r"(src|href)\s*=\s*[\"'](https?:)?//", text), name

@@ -17,12 +17,12 @@ from typing import Any
 
 import pytest
 
-from fakes.runner import Stack, start_stack
-from harness.actors import same_sf_id, work_item_of
-from harness.connector import ConnectorProcess
-from harness.control import FakeControl
-from harness.genesys import ClientCredentials, GenesysApi
-from harness.salesforce import PasswordLogin, SalesforceApi, decode_works
+from omni_harness.fakes.runner import Stack, start_stack
+from omni_harness.harness.actors import same_sf_id, work_item_of
+from omni_harness.harness.connector import ConnectorProcess
+from omni_harness.harness.control import FakeControl
+from omni_harness.harness.genesys import ClientCredentials, GenesysApi
+from omni_harness.harness.salesforce import PasswordLogin, SalesforceApi, decode_works
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -105,7 +105,7 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platforms]:
 
 @pytest.fixture(scope="module")
 def desktop_url(running: Platforms) -> Iterator[str]:
-    from harness.desktop import start_desktop
+    from omni_harness.harness.desktop import start_desktop
 
     server = start_desktop(running.stack)
     yield server.url

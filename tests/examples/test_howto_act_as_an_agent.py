@@ -6,8 +6,8 @@ request (`POST /api/v2/conversations/chats` with the attribute `workItemId`).
 
 import pytest
 
-from harness.genesys import ClientCredentials, GenesysApi
-from harness.http import ApiError
+from omni_harness.harness.genesys import ClientCredentials, GenesysApi
+from omni_harness.harness.http import ApiError
 
 
 def test_go_on_queue_pick_up_disconnect_and_wrap_up(omni_fakes, agent, wait_for):

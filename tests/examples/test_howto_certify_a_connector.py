@@ -1,11 +1,11 @@
-"""How to certify a connector from Python: `harness.certify.certify(...)`, narrowed to some requirements.
+"""How to certify a connector from Python: `omni_harness.harness.certify.certify(...)`, narrowed to some requirements.
 
 `connector=None` certifies the bundled reference connector; give your own command line instead. The per-requirement
 verdicts are in `outcome.results.verdicts()`, the reports in `report_dir`.
 """
 
-from harness.certify import certify
-from harness.results import Verdict
+from omni_harness.harness.certify import certify
+from omni_harness.harness.results import Verdict
 
 
 def test_certify_the_reference_connector_for_one_requirement(tmp_path):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from harness.http import ApiError
+from omni_harness.harness.http import ApiError
 
 
 def test_a_429_with_retry_after_then_normal_service(agent, fault):

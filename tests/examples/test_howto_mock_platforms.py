@@ -7,7 +7,7 @@ only: for websockets, CometD clients (aiosfstream) and urllib3-based SDKs, serve
 import requests
 from simple_salesforce import Salesforce
 
-from harness.testing import active_platforms, mock_platforms
+from omni_harness.harness.testing import active_platforms, mock_platforms
 
 
 @mock_platforms

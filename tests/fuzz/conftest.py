@@ -8,11 +8,11 @@ from dataclasses import dataclass
 import pytest
 from flask import Flask
 
-from fakes.core import World
-from fakes.genesys import GenesysFake
-from fakes.genesys import build as build_genesys
-from fakes.salesforce import SalesforceFake
-from fakes.salesforce import build as build_salesforce
+from omni_harness.fakes.core import World
+from omni_harness.fakes.genesys import GenesysFake
+from omni_harness.fakes.genesys import build as build_genesys
+from omni_harness.fakes.salesforce import SalesforceFake
+from omni_harness.fakes.salesforce import build as build_salesforce
 
 
 @dataclass

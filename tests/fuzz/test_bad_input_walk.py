@@ -20,12 +20,12 @@ import pytest
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
-import contracts
-from fakes.core import World
-from fakes.core.control import parse_json
-from fakes.core.openapi import openapi_path
-from fakes.genesys import build as build_genesys
-from fakes.salesforce import build as build_salesforce
+from omni_harness import contracts
+from omni_harness.fakes.core import World
+from omni_harness.fakes.core.control import parse_json
+from omni_harness.fakes.core.openapi import openapi_path
+from omni_harness.fakes.genesys import build as build_genesys
+from omni_harness.fakes.salesforce import build as build_salesforce
 
 PLATFORMS = ("genesys", "salesforce")
 ODD_ID = "%E2%98%83..%3B'\"x"  # a snowman, dots, a quote: no platform id looks like this

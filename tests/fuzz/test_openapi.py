@@ -10,7 +10,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
-from fakes.core.openapi import openapi_path
+from omni_harness.fakes.core.openapi import openapi_path
 
 # The OpenAPI Initiative's meta-schema of 3.1 documents (https://spec.openapis.org/oas/3.1/schema/2022-10-07); it
 # leaves Schema Objects unchecked, so each one is checked as JSON Schema 2020-12 below.

@@ -19,7 +19,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from fakes.core.control import parse_json
+from omni_harness.fakes.core.control import parse_json
 
 # Examples per operation: valid requests, then invalid ones (costlier to generate). With about 120 operations the
 # whole file stays under 90 s on two cores.
@@ -108,9 +108,9 @@ def _fuzz(fakes, platform: str, operation: Any, mode: GenerationMode) -> list[st
 
 def _operations() -> list[tuple[str, str, str]]:
     """(platform, method, path) of every documented operation, from the documents the apps serve."""
-    from fakes.core import World
-    from fakes.genesys import build as build_genesys
-    from fakes.salesforce import build as build_salesforce
+    from omni_harness.fakes.core import World
+    from omni_harness.fakes.genesys import build as build_genesys
+    from omni_harness.fakes.salesforce import build as build_salesforce
 
     world = World(seed=7, agents=2)
     try:

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 import pytest
 from genesys_org import ContractClient, Org, client_token
 
-from fakes.core import World
-from fakes.genesys import GenesysFake, build
-from fakes.genesys.config import GenesysConfig
-from fakes.genesys.routes.conformance import check_event
+from omni_harness.fakes.core import World
+from omni_harness.fakes.genesys import GenesysFake, build
+from omni_harness.fakes.genesys.config import GenesysConfig
+from omni_harness.fakes.genesys.routes.conformance import check_event
 
 
 def unlimited() -> GenesysConfig:

@@ -12,10 +12,10 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from fakes.core import World
-from fakes.genesys import GenesysFake
-from fakes.genesys.model.presence import AVAILABLE, ON_QUEUE
-from fakes.genesys.routes.conformance import check_response
+from omni_harness.fakes.core import World
+from omni_harness.fakes.genesys import GenesysFake
+from omni_harness.fakes.genesys.model.presence import AVAILABLE, ON_QUEUE
+from omni_harness.fakes.genesys.routes.conformance import check_response
 
 ON_QUEUE_ID = ON_QUEUE.id
 AVAILABLE_ID = AVAILABLE.id

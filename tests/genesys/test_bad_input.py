@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from genesys_org import Org, client_token
 
-import contracts
-from fakes.genesys.model.tokens import Principal
-from fakes.genesys.routes import RouteSpec, all_specs
-from fakes.genesys.routes.conformance import check_event
+from omni_harness import contracts
+from omni_harness.fakes.genesys.model.tokens import Principal
+from omni_harness.fakes.genesys.routes import RouteSpec, all_specs
+from omni_harness.fakes.genesys.routes.conformance import check_event
 
 MISSING = "00000000-0000-4000-8000-000000000000"
 NOT_FOUND_CODES = {

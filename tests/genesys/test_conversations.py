@@ -129,7 +129,7 @@ def test_wrapup_code_outside_the_queue_list_is_refused_and_changes_nothing(org, 
 
 
 def test_the_refused_code_error_is_configurable(org, lease):
-    from fakes.genesys.config import ErrorSpec
+    from omni_harness.fakes.genesys.config import ErrorSpec
 
     org.fake.config.wrapup_code_not_allowed_error = ErrorSpec(403, "not.authorized", "nope")
     qid, (a, _) = lease

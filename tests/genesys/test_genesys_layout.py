@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-import fakes.genesys
+import omni_harness.fakes.genesys
 
-PACKAGE = "fakes.genesys"
-ROOT = Path(fakes.genesys.__file__).parent
+PACKAGE = "omni_harness.fakes.genesys"
+ROOT = Path(omni_harness.fakes.genesys.__file__).parent
 
 
 def _module_name(path: Path) -> str:
@@ -47,7 +47,7 @@ def _imports(name: str, path: Path, known: set[str]) -> set[str]:
         else:
             continue
         for target in targets:
-            # `import fakes.genesys.model.org` names the module itself; an attribute of a module names that module
+            # `import omni_harness.fakes.genesys.model.org` names the module itself; an attribute of a module names that module
             while target and target not in known and "." in target:
                 target = target.rsplit(".", 1)[0]
             if target in known and target != name:
@@ -90,10 +90,10 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 
 def test_the_walk_sees_the_imports():
     graph = import_graph()
-    assert "fakes.genesys.app" in graph[PACKAGE]
-    assert "fakes.genesys.routes.parse" in graph["fakes.genesys.routes.users"]
-    assert "fakes.genesys.views.topics" in graph["fakes.genesys.model.users"]  # `from ..views import topics`
-    assert "fakes.genesys.model.fake" in graph["fakes.genesys.routes.users"]  # under TYPE_CHECKING
+    assert "omni_harness.fakes.genesys.app" in graph[PACKAGE]
+    assert "omni_harness.fakes.genesys.routes.parse" in graph["omni_harness.fakes.genesys.routes.users"]
+    assert "omni_harness.fakes.genesys.views.topics" in graph["omni_harness.fakes.genesys.model.users"]  # `from ..views import topics`
+    assert "omni_harness.fakes.genesys.model.fake" in graph["omni_harness.fakes.genesys.routes.users"]  # under TYPE_CHECKING
 
 
 def test_a_cycle_is_found():

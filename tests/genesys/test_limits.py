@@ -12,11 +12,17 @@ from dataclasses import dataclass
 import pytest
 import requests
 
-import contracts
-from fakes.core import World
-from fakes.genesys.config import PLATFORM_RATE_LIMITS, REQUEST_BYTES_MAX, GenesysConfig, RateLimit, TokenGrant
-from fakes.genesys.limits import EXTENSION, RateLimiter
-from fakes.runner import start_stack
+from omni_harness import contracts
+from omni_harness.fakes.core import World
+from omni_harness.fakes.genesys.config import (
+    PLATFORM_RATE_LIMITS,
+    REQUEST_BYTES_MAX,
+    GenesysConfig,
+    RateLimit,
+    TokenGrant,
+)
+from omni_harness.fakes.genesys.limits import EXTENSION, RateLimiter
+from omni_harness.fakes.runner import start_stack
 
 QUEUES = "/api/v2/routing/queues"
 # The platform's limits scaled down to five requests a minute, so a test reaches them in a few requests.

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from fakes.genesys.errors import GenesysError
-from fakes.genesys.model.conversations import Media
-from fakes.genesys.model.org import WrapupPrompt
-from fakes.genesys.model.presence import ON_QUEUE, RoutingStatus
-from fakes.genesys.model.tokens import Principal, TokenStore
+from omni_harness.fakes.genesys.errors import GenesysError
+from omni_harness.fakes.genesys.model.conversations import Media
+from omni_harness.fakes.genesys.model.org import WrapupPrompt
+from omni_harness.fakes.genesys.model.presence import ON_QUEUE, RoutingStatus
+from omni_harness.fakes.genesys.model.tokens import Principal, TokenStore
 
 SYSTEM = Principal("t", "client", None, float("inf"))
 

@@ -22,9 +22,9 @@ import pytest
 import requests
 import websocket
 
-from fakes.core import World
-from fakes.genesys.config import NotificationConfig
-from fakes.runner import start_stack
+from omni_harness.fakes.core import World
+from omni_harness.fakes.genesys.config import NotificationConfig
+from omni_harness.fakes.runner import start_stack
 
 BASE = "/api/v2/notifications"
 WAIT = 10.0  # seconds a test waits for the journal or the socket before it fails

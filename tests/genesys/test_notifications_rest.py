@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-import contracts
-import fakes.genesys
-from fakes.core import World
+import omni_harness.fakes.genesys
+from omni_harness import contracts
+from omni_harness.fakes.core import World
 
 BASE = "/api/v2/notifications"
 # The user topic families the service offers (v2.users.{id}.<family>)
@@ -21,7 +21,7 @@ AGENTS = 150  # 150 users x 7 user topics: enough distinct valid topics to pass 
 
 @pytest.fixture(scope="module")
 def fake():
-    return fakes.genesys.build(World(seed=7, agents=AGENTS, queues=2))
+    return omni_harness.fakes.genesys.build(World(seed=7, agents=AGENTS, queues=2))
 
 
 @pytest.fixture

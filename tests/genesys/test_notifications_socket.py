@@ -16,9 +16,9 @@ import pytest
 import requests
 import websocket
 
-import contracts
-from fakes.core import World
-from fakes.runner import start_stack
+from omni_harness import contracts
+from omni_harness.fakes.core import World
+from omni_harness.fakes.runner import start_stack
 
 BASE = "/api/v2/notifications"
 ON_QUEUE = "e08eaf1b-ee47-4fa9-a231-1200e284798f"

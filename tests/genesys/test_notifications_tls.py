@@ -29,8 +29,8 @@ WAIT = 10.0
 
 SERVE = """
 import json, sys
-from fakes.core import World
-from fakes.runner import start_stack
+from omni_harness.fakes.core import World
+from omni_harness.fakes.runner import start_stack
 stack = start_stack(World(seed=3, agents=2, queues=1), names=["genesys"], tls=True, workdir=sys.argv[1])
 creds = stack.world.plan.credentials
 print(json.dumps({"url": stack.url("genesys"), "ca": str(stack.ca.ca_path),

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from genesys_org import Org, client_token
 
-import contracts
-from fakes.genesys.config import GenesysConfig, parse_media
+from omni_harness import contracts
+from omni_harness.fakes.genesys.config import GenesysConfig, parse_media
 
 INTEGRATIONS = "/api/v2/conversations/messaging/integrations/open"
 SECRET = "a-secret-of-more-than-15-chars"

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from genesys_org import AVAILABLE_ID, ON_QUEUE_ID
 
-from fakes.genesys.config import GenesysConfig
+from omni_harness.fakes.genesys.config import GenesysConfig
 
 INTEGRATIONS = "/api/v2/conversations/messaging/integrations/open"
 MISSING_PERMISSIONS = "Unable to perform the requested action. You are missing the following permission(s): "

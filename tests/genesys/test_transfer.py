@@ -44,7 +44,7 @@ def test_agent_token_cannot_transfer_an_externally_routed_chat(org, chat):
 
 
 def test_the_refusal_is_configurable(org, chat):
-    from fakes.genesys.config import ErrorSpec
+    from omni_harness.fakes.genesys.config import ErrorSpec
 
     cid, pid, (a, b, _) = chat
     org.fake.config.external_transfer_error = ErrorSpec(400, "bad.request", "Transfer it in Salesforce.")

@@ -27,7 +27,7 @@ class Certification:
 def run_certify(report_dir: Path, *args: str, cwd: Path | None = None, timeout: float = 240) -> Certification:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    proc = subprocess.run([sys.executable, "-m", "harness.cli", "certify", "--report-dir", str(report_dir), *args],
+    proc = subprocess.run([sys.executable, "-m", "omni_harness.harness.cli", "certify", "--report-dir", str(report_dir), *args],
                           cwd=str(cwd or report_dir.parent), env=env, capture_output=True, text=True, timeout=timeout)
     summary_path = report_dir / "summary.json"
     summary = json.loads(summary_path.read_text()) if summary_path.exists() else {}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.certify import pytest_args
-from harness.cli import build_parser
+from omni_harness.harness.certify import pytest_args
+from omni_harness.harness.cli import build_parser
 
 
 def test_certify_takes_the_documented_options():
@@ -29,7 +29,7 @@ def test_the_run_uses_its_own_ini_and_the_installed_suite(tmp_path: Path):
                        run_dir=tmp_path, workers=3)
     assert args[0].endswith("harness/suite/test_certification.py")
     assert args[args.index("-c") + 1] == str(tmp_path / "pytest.ini")
-    assert ["-p", "harness.plugin"] == args[args.index("harness.plugin") - 1:args.index("harness.plugin") + 1]
+    assert ["-p", "omni_harness.harness.plugin"] == args[args.index("omni_harness.harness.plugin") - 1:args.index("omni_harness.harness.plugin") + 1]
     assert args[args.index("-n") + 1] == "3"
     assert args[args.index("--timeout") + 1] == "3.0"
     assert str(tmp_path / "r" / "junit.xml") in args

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from harness.connector import ConnectorNotReady, ConnectorProcess, default_command, parse_command
+from omni_harness.harness.connector import ConnectorNotReady, ConnectorProcess, default_command, parse_command
 
 # A stand-in connector: writes its environment to the log, then waits; on SIGTERM it exits at once, unless
 # told to ignore it.
@@ -81,7 +81,7 @@ def script(tmp_path):
 
 
 def test_the_default_command_is_the_bundled_reference_connector():
-    assert default_command() == [sys.executable, "-m", "connectors.reference"]
+    assert default_command() == [sys.executable, "-m", "omni_harness.connectors.reference"]
     assert parse_command('node "my connector.js" --fast') == ["node", "my connector.js", "--fast"]
 
 

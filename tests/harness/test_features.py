@@ -8,9 +8,9 @@ import pytest
 from pytest_bdd.feature import get_features
 from pytest_bdd.steps import step_function_context_registry
 
-from harness.features import feature_files, features_root, suite_module
-from harness.plugin import STEP_MODULES
-from harness.requirements import FLAG_TAGS, REQUIREMENT_TAG, Profile, catalogue
+from omni_harness.harness.features import feature_files, features_root, suite_module
+from omni_harness.harness.plugin import STEP_MODULES
+from omni_harness.harness.requirements import FLAG_TAGS, REQUIREMENT_TAG, Profile, catalogue
 
 CAPABILITIES = {"presence", "routing", "pickup", "ending", "wrapup", "transfer", "accept"}
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import sys
 
-from harness.requirements import Profile, catalogue
+from omni_harness.harness.requirements import Profile, catalogue
 
 # What the platforms satisfy without any connector.
 PLATFORM_ALONE = {"ROUTE-2"}
 
 
 def test_the_idle_connector_fails_every_core_requirement_that_needs_a_connector(tmp_path, certify_run):
-    run = certify_run(tmp_path / "report", "--connector", f"{sys.executable} -m connectors.idle",
+    run = certify_run(tmp_path / "report", "--connector", f"{sys.executable} -m omni_harness.connectors.idle",
                       "--profile", "core", "--timeout", "2")
     verdicts = run.verdicts()
     core = {rid for rid, r in catalogue().items() if r.profile is Profile.CORE}

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import io
 
-from harness.certify import Certification, print_verdict
-from harness.results import RequirementVerdict, Results, RunVerdict, ScenarioResult, Verdict, complete, judge
-from harness.rootcause import group, normalize
+from omni_harness.harness.certify import Certification, print_verdict
+from omni_harness.harness.results import (
+    RequirementVerdict,
+    Results,
+    RunVerdict,
+    ScenarioResult,
+    Verdict,
+    complete,
+    judge,
+)
+from omni_harness.harness.rootcause import group, normalize
 
 REQUIRED = ["PRES-1", "PICK-2", "END-1"]
 
@@ -46,7 +54,7 @@ def test_requirements_no_scenario_reported_on_are_not_run_with_the_reason():
 def failed(nodeid: str, rid: str, step: str, who: str, outcome: str = "failed") -> dict:
     return ScenarioResult(nodeid, nodeid, "F", [rid], "core", outcome=outcome, failed_step=step,
                           expectation=f"Omni-Channel status of Alice ({who}) to be Online",
-                          message=f"harness.waits.WaitTimeout: Timed out after 2 s waiting for Omni-Channel status "
+                          message=f"omni_harness.harness.waits.WaitTimeout: Timed out after 2 s waiting for Omni-Channel status "
                                   f"of Alice ({who}) to be Online; it is Offline (since 10:0{len(who) % 9}:01.5, "
                                   "2 s).").to_json()
 

@@ -6,8 +6,8 @@ import threading
 
 import pytest
 
-from harness.directory import Directory, Person, QueuePair
-from harness.lease import AGENTS_PER_SLOT, QUEUES_PER_SLOT, FileLock, Guard, LeasePool, pool_size
+from omni_harness.harness.directory import Directory, Person, QueuePair
+from omni_harness.harness.lease import AGENTS_PER_SLOT, QUEUES_PER_SLOT, FileLock, Guard, LeasePool, pool_size
 
 
 def directory(slots: int) -> Directory:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from harness.journal import describe_entry, slice_entries, timeline
-from harness.results import Outcome, Results, Verdict
+from omni_harness.harness.journal import describe_entry, slice_entries, timeline
+from omni_harness.harness.results import Outcome, Results, Verdict
 
 
 def report(nodeid: str, when: str, outcome: str = "passed", requirements: str = "PICK-1", message: str = ""):

@@ -7,9 +7,9 @@ import time
 import pytest
 from test_waits import JournalControl
 
-from fakes.core import Journal, VirtualClock
-from harness.unreached import UnreachedGivens
-from harness.waits import EventFeed, WaitTimeout, wait_until
+from omni_harness.fakes.core import Journal, VirtualClock
+from omni_harness.harness.unreached import UnreachedGivens
+from omni_harness.harness.waits import EventFeed, WaitTimeout, wait_until
 
 
 class GivenScope:

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from harness.cli import main
+from omni_harness.harness.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
 
-BROKEN = "connectors.broken.keeps_online_off_queue"
+BROKEN = "omni_harness.connectors.broken.keeps_online_off_queue"
 
 
 def _children(root: int) -> set[int]:
@@ -80,7 +80,7 @@ def _certify(tmp_path: Path, *args: str) -> subprocess.Popen:
     env.pop("PYTEST_XDIST_WORKER", None)
     env.pop("PYTEST_CURRENT_TEST", None)
     # Its own process group, as a shell puts a foreground job: the terminal's signal reaches the whole group.
-    return subprocess.Popen([sys.executable, "-m", "harness.cli", "certify", "--report-dir", str(tmp_path / "report"),
+    return subprocess.Popen([sys.executable, "-m", "omni_harness.harness.cli", "certify", "--report-dir", str(tmp_path / "report"),
                              *args], cwd=str(tmp_path), env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, process_group=0)
 
@@ -188,7 +188,7 @@ def test_a_bad_selection_fails_at_once_before_anything_starts(tmp_path, capsys, 
 
 
 def test_a_bad_selection_is_a_usage_error_from_the_command_line(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "harness.cli", "certify", "-r", "NOPE", "--report-dir",
+    proc = subprocess.run([sys.executable, "-m", "omni_harness.harness.cli", "certify", "-r", "NOPE", "--report-dir",
                            str(tmp_path / "r")], cwd=REPO, capture_output=True, text=True, timeout=30)
     assert proc.returncode == 2 and proc.stderr.startswith("omni-harness: unknown requirement 'NOPE'")
     assert not (tmp_path / "r").exists()
@@ -210,7 +210,7 @@ def test_a_report_folder_holding_other_files_is_refused_without_force(tmp_path, 
 def test_requirements_lists_every_id_with_profile_statement_and_source(capsys):
     import json
 
-    from harness.requirements import catalogue
+    from omni_harness.harness.requirements import catalogue
 
     assert main(["requirements"]) == 0
     text = capsys.readouterr().out

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from fakes.core import Journal, VirtualClock
-from harness.http import ApiError
-from harness.waits import EventFeed, Observation, WaitTimeout, check_now, wait_until
+from omni_harness.fakes.core import Journal, VirtualClock
+from omni_harness.harness.http import ApiError
+from omni_harness.harness.waits import EventFeed, Observation, WaitTimeout, check_now, wait_until
 
 
 class JournalControl:

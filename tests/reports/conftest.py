@@ -45,7 +45,7 @@ class Certifications:
         env.pop("PYTEST_XDIST_WORKER", None)
         env.pop("PYTEST_CURRENT_TEST", None)
         report_dir.parent.mkdir(parents=True, exist_ok=True)
-        proc = subprocess.Popen([sys.executable, "-m", "harness.cli", "certify", "--report-dir", str(report_dir), *args],
+        proc = subprocess.Popen([sys.executable, "-m", "omni_harness.harness.cli", "certify", "--report-dir", str(report_dir), *args],
                                 cwd=str(report_dir.parent), env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True)
         self.started[name] = (proc, report_dir, time.monotonic())
@@ -70,6 +70,6 @@ def certifications(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
     # Chat: these tests read the reports of one medium (the per-medium reports are the self-test's and test_media's).
     runs.start("reference", root / "reference", "-r", "PRES-1", "-r", "WRAP-2", "-r", "XFER-1", "--workers", "2",
                "--media", "chat")
-    runs.start("idle", root / "idle", "--connector", f"{sys.executable} -m connectors.idle", "--profile", "all",
+    runs.start("idle", root / "idle", "--connector", f"{sys.executable} -m omni_harness.connectors.idle", "--profile", "all",
                "-r", "PRES-1", "-r", "END-1", "-r", "RES-6", "--timeout", "2", "--workers", "2")
     return {name: runs.result(name) for name in ("reference", "idle")}

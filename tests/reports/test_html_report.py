@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from harness.html_report import HEAD_ROWS, MAX_TIMELINE, render, timeline_rows
-from harness.requirements import catalogue
+from omni_harness.harness.html_report import HEAD_ROWS, MAX_TIMELINE, render, timeline_rows
+from omni_harness.harness.requirements import catalogue
 
 NODE = "test_certification.py::test_x"
 HOSTILE = '<script src="https://evil.example/x.js"></script>'
@@ -138,8 +138,8 @@ def test_scenarios_failing_the_same_way_are_one_root_cause_said_first():
 
 
 def test_a_platform_guaranteed_requirement_says_so_with_its_reason():
-    from harness.html_report import render
-    from harness.requirements import catalogue
+    from omni_harness.harness.html_report import render
+    from omni_harness.harness.requirements import catalogue
 
     guaranteed = [r for r in catalogue().values() if r.guarantee]
     assert guaranteed, "contracts/requirements.yaml marks no requirement platform-guaranteed"

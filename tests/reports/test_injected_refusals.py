@@ -17,7 +17,7 @@ def test_injected_refusals_name_their_rule_and_are_no_warnings(tmp_path: Path):
     report = tmp_path / "report"
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    proc = subprocess.run([sys.executable, "-m", "harness.cli", "certify", "--report-dir", str(report),
+    proc = subprocess.run([sys.executable, "-m", "omni_harness.harness.cli", "certify", "--report-dir", str(report),
                            "--profile", "all", "-r", "RES-1", "-r", "RES-2", "--workers", "1"],
                           cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=300)
     output = proc.stdout + proc.stderr

@@ -8,10 +8,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from harness.manifest import ManifestError, ManifestOrigin, candidate_folders, find, load, resolve
-from harness.requirements import Profile, catalogue
-from harness.results import Results, Verdict, certified
-from harness.selection import not_declared_reason
+from omni_harness.harness.manifest import ManifestError, ManifestOrigin, candidate_folders, find, load, resolve
+from omni_harness.harness.requirements import Profile, catalogue
+from omni_harness.harness.results import Results, Verdict, certified
+from omni_harness.harness.selection import not_declared_reason
 
 REPO = Path(__file__).resolve().parents[2]
 GOOD = "name: acme\nversion: 2\ncommand: python -m acme\nprofiles: [core, extended]\nmedia: [chat]\n"
@@ -58,10 +58,10 @@ def test_a_bad_manifest_is_refused_with_its_file_named(tmp_path: Path, text: str
 
 
 def test_found_beside_a_module_connector():
-    lookup = find([sys.executable, "-m", "connectors.reference"])
+    lookup = find([sys.executable, "-m", "omni_harness.connectors.reference"])
     assert lookup.origin is ManifestOrigin.FOUND
     assert lookup.manifest is not None and lookup.manifest.path == REPO / "connectors" / "reference" / "connector.yaml"
-    assert find([sys.executable, "-m", "connectors.idle"]).manifest.name == "omni-harness-idle-connector"
+    assert find([sys.executable, "-m", "omni_harness.connectors.idle"]).manifest.name == "omni-harness-idle-connector"
 
 
 def test_found_beside_a_script_or_a_folder(tmp_path: Path):
@@ -86,10 +86,10 @@ def test_a_missing_manifest_is_reported_and_everything_asked_is_certified(tmp_pa
 
 def test_a_given_manifest_wins_and_must_exist(tmp_path: Path):
     given = write(tmp_path / "elsewhere.yaml", GOOD)
-    lookup = resolve([sys.executable, "-m", "connectors.reference"], given)
+    lookup = resolve([sys.executable, "-m", "omni_harness.connectors.reference"], given)
     assert lookup.origin is ManifestOrigin.GIVEN and lookup.manifest.name == "acme"
     with pytest.raises(ManifestError, match="cannot read"):
-        resolve([sys.executable, "-m", "connectors.reference"], tmp_path / "nowhere.yaml")
+        resolve([sys.executable, "-m", "omni_harness.connectors.reference"], tmp_path / "nowhere.yaml")
 
 
 def test_what_a_manifest_does_not_declare_is_not_declared(tmp_path: Path):

@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parents[2]
 def test_a_run_of_both_media_keeps_each_verdict_per_medium_in_every_report(tmp_path):
     report = tmp_path / "report"
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
-    proc = subprocess.run([sys.executable, "-m", "harness.cli", "certify", "--report-dir", str(report), "-r", "PRES-1",
+    proc = subprocess.run([sys.executable, "-m", "omni_harness.harness.cli", "certify", "--report-dir", str(report), "-r", "PRES-1",
                            "-r", "END-4", "--profile", "extended", "--media", "all", "--workers", "2"],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     output = proc.stdout + proc.stderr

@@ -17,7 +17,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from harness.merge import MergeError, merge_reports
+from omni_harness.harness.merge import MergeError, merge_reports
 
 REPO = Path(__file__).resolve().parents[2]
 CERTIFY_LIMIT = 240.0
@@ -41,7 +41,7 @@ def _start(report_dir: Path, *args: str) -> subprocess.Popen:
     for key in ("PYTEST_XDIST_WORKER", "PYTEST_CURRENT_TEST"):
         env.pop(key, None)
     report_dir.parent.mkdir(parents=True, exist_ok=True)
-    return subprocess.Popen([sys.executable, "-m", "harness.cli", "certify", "--report-dir", str(report_dir), *args],
+    return subprocess.Popen([sys.executable, "-m", "omni_harness.harness.cli", "certify", "--report-dir", str(report_dir), *args],
                             cwd=str(report_dir.parent), env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
 
@@ -57,7 +57,7 @@ def _finish(proc: subprocess.Popen, report_dir: Path) -> Run:
 
 CORE_CHAT = ("--profile", "core", "--media", "chat", "--workers", "1")
 # The broken connector on a few requirements, END-1 (the one it fails) among them: its failure is what is compared.
-BROKEN = ("--connector", f"{sys.executable} -m connectors.broken.ignores_client_disconnect", "--timeout", "4",
+BROKEN = ("--connector", f"{sys.executable} -m omni_harness.connectors.broken.ignores_client_disconnect", "--timeout", "4",
           "-r", "PRES-1", "-r", "PICK-1", "-r", "END-1", "-r", "WRAP-1")
 
 
@@ -83,7 +83,7 @@ def _schema() -> dict:
 
 
 def _merge(runs: dict[str, Run], prefix: str, out: Path, capsys) -> tuple[int, dict, str]:
-    from harness.cli import main
+    from omni_harness.harness.cli import main
 
     code = main(["merge-reports", str(runs[f"{prefix}-1"].report_dir), str(runs[f"{prefix}-2"].report_dir),
                  "--report-dir", str(out)])
@@ -131,7 +131,7 @@ def test_two_shards_merged_give_the_verdicts_of_one_run(runs, prefix, tmp_path, 
 
 
 def test_a_missing_shard_leaves_its_requirements_not_run_and_names_it(runs, tmp_path, capsys):
-    from harness.cli import main
+    from omni_harness.harness.cli import main
 
     code = main(["merge-reports", str(runs["reference-1"].report_dir), "--report-dir", str(tmp_path / "m")])
     merged = json.loads((tmp_path / "m" / "summary.json").read_text())
@@ -147,7 +147,7 @@ def test_a_missing_shard_leaves_its_requirements_not_run_and_names_it(runs, tmp_
 
 
 def test_folders_that_are_not_shards_of_one_run_are_refused(runs, tmp_path, capsys):
-    from harness.cli import main
+    from omni_harness.harness.cli import main
 
     ref1, ref2 = runs["reference-1"].report_dir, runs["reference-2"].report_dir
     with pytest.raises(MergeError, match="both shard 1/2"):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.reports import ARTEFACTS, ReportDirError, prepare_report_dir
+from omni_harness.harness.reports import ARTEFACTS, ReportDirError, prepare_report_dir
 
 
 def test_an_earlier_runs_report_is_emptied(tmp_path: Path):

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from harness.reports import ARTEFACTS, schema_path
-from harness.requirements import catalogue
+from omni_harness.harness.reports import ARTEFACTS, schema_path
+from omni_harness.harness.requirements import catalogue
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -105,7 +105,7 @@ def test_summary_says_who_was_certified_against_what(reference):
     assert s["harnessVersion"] and s["media"] == ["chat"] and s["profile"] == "declared"
     assert s["profiles"] == ["core", "extended", "resilience", "scale"]  # what its connector.yaml declares
     connector = s["connector"]
-    assert connector["command"].endswith("-m connectors.reference")
+    assert connector["command"].endswith("-m omni_harness.connectors.reference")
     assert connector["name"] == "omni-harness-reference-connector" and connector["version"] == "0.1.0"
     assert connector["manifest"]["origin"] == "found"
     assert connector["manifest"]["path"].endswith("connectors/reference/connector.yaml")
@@ -235,7 +235,7 @@ def test_a_requirement_the_connector_does_not_declare_is_not_declared_never_pass
 
 
 def test_a_manifest_that_is_not_there_is_a_usage_error(tmp_path: Path):
-    proc = subprocess.run([sys.executable, "-m", "harness.cli", "certify", "--manifest", str(tmp_path / "nowhere.yaml"),
+    proc = subprocess.run([sys.executable, "-m", "omni_harness.harness.cli", "certify", "--manifest", str(tmp_path / "nowhere.yaml"),
                            "--report-dir", str(tmp_path / "r")], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
     assert "nowhere.yaml" in proc.stderr and "cannot read the connector manifest" in proc.stderr

@@ -8,12 +8,12 @@ import random
 
 import pytest
 
-from harness.cli import build_parser
-from harness.connector import parse_command
-from harness.manifest import find
-from harness.results import RequirementVerdict, RunVerdict, Verdict, judge
-from harness.selection import SelectionError, selected_keys, validate
-from harness.shards import DEFAULT_SECONDS, Shard, durations, measure, plan_shards, shard_loads
+from omni_harness.harness.cli import build_parser
+from omni_harness.harness.connector import parse_command
+from omni_harness.harness.manifest import find
+from omni_harness.harness.results import RequirementVerdict, RunVerdict, Verdict, judge
+from omni_harness.harness.selection import SelectionError, selected_keys, validate
+from omni_harness.harness.shards import DEFAULT_SECONDS, Shard, durations, measure, plan_shards, shard_loads
 
 
 def _reference():
@@ -138,7 +138,7 @@ def test_the_plan_holds_what_k_keeps_on_each_medium():
 
 
 def test_a_shard_without_scenarios_starts_nothing_and_passes(tmp_path, capsys):
-    from harness.certify import EXIT_PASSED, certify, print_verdict
+    from omni_harness.harness.certify import EXIT_PASSED, certify, print_verdict
 
     report = tmp_path / "report"
     report.mkdir()

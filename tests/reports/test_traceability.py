@@ -1,6 +1,6 @@
 """Traceability: every requirement of DESIGN §4.4 is in the catalogue, has a scenario, and traces to the seed article.
 
-The check itself (`harness.traceability.check`) must fail the suite when a requirement loses its only scenario, when a
+The check itself (`omni_harness.harness.traceability.check`) must fail the suite when a requirement loses its only scenario, when a
 scenario carries an unknown requirement tag or no requirement or profile tag, and when a step or note of the seed
 article maps to no requirement; each is shown here on a copy of the feature tree or of the catalogue.
 """
@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness import requirements as requirements_module
-from harness.features import features_root
-from harness.requirements import (
+from omni_harness.harness import requirements as requirements_module
+from omni_harness.harness.features import features_root
+from omni_harness.harness.requirements import (
     EXPECTED,
     CatalogueError,
     PassageKind,
@@ -30,7 +30,7 @@ from harness.requirements import (
     words,
     words_sha256,
 )
-from harness.traceability import check, main
+from omni_harness.harness.traceability import check, main
 
 # DESIGN §4.4, by profile.
 DESIGN_REQUIREMENTS = {

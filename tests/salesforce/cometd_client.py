@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import contracts
-import fakes.salesforce
-from fakes.core import World
+import omni_harness.fakes.salesforce
+from omni_harness import contracts
+from omni_harness.fakes.core import World
 
 VERSION = "45.0"
 
@@ -21,7 +21,7 @@ VERSION = "45.0"
 def streaming_org(seed: int) -> Iterator[tuple[World, Any, Any]]:
     """(world, fake, test client of the API listener) of a fake built from `seed`."""
     world = World(seed=seed)
-    fake = fakes.salesforce.build(world)
+    fake = omni_harness.fakes.salesforce.build(world)
     try:
         yield world, fake, fake.listeners()["api"].test_client()
     finally:

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from fakes.core import World
-from fakes.salesforce import SalesforceFake, build
-from fakes.salesforce.routes.conformance import check_event, check_request, check_response
+from omni_harness.fakes.core import World
+from omni_harness.fakes.salesforce import SalesforceFake, build
+from omni_harness.fakes.salesforce.routes.conformance import check_event, check_request, check_response
 
 V = "/services/data/v67.0"
 

@@ -17,10 +17,10 @@ from simple_salesforce.exceptions import SalesforceAuthenticationFailed
 from simple_salesforce.login import SalesforceLogin
 from simple_salesforce.util import getUniqueElementValueFromXmlString
 
-import contracts
-from fakes.core import World
-from fakes.salesforce import build
-from fakes.salesforce.routes.conformance import check_response
+from omni_harness import contracts
+from omni_harness.fakes.core import World
+from omni_harness.fakes.salesforce import build
+from omni_harness.fakes.salesforce.routes.conformance import check_response
 
 BASE = "https://127.0.0.1:8443"
 QUERY = "/services/data/v67.0/query"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from fakes.core.clock import VirtualClock
-from fakes.core.ids import IdFactory, sf_to18
-from fakes.salesforce.errors import OAuthError, SalesforceError
-from fakes.salesforce.model.sessions import Session, SessionStore
+from omni_harness.fakes.core.clock import VirtualClock
+from omni_harness.fakes.core.ids import IdFactory, sf_to18
+from omni_harness.fakes.salesforce.errors import OAuthError, SalesforceError
+from omni_harness.fakes.salesforce.model.sessions import Session, SessionStore
 
 USER = "0055i0000000002AAA"
 TTL = 7200

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-import fakes.salesforce
+import omni_harness.fakes.salesforce
 
-ROOT = Path(fakes.salesforce.__file__).resolve().parent
-PACKAGE = "fakes.salesforce"
+ROOT = Path(omni_harness.fakes.salesforce.__file__).resolve().parent
+PACKAGE = "omni_harness.fakes.salesforce"
 TOP_LEVEL = {"__init__.py", "app.py", "routes", "model", "views", "errors.py", "config.py", "streaming"}
 # What the rules and wire shapes must not reach for: the HTTP framework and the HTTP layer.
 HTTP = ("flask", "werkzeug", f"{PACKAGE}.app", f"{PACKAGE}.routes")

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from fakes.salesforce.routes.console import toolkit_methods
-from fakes.salesforce.views.console import TOOLKIT_METHODS
+from omni_harness.fakes.salesforce.routes.console import toolkit_methods
+from omni_harness.fakes.salesforce.views.console import TOOLKIT_METHODS
 
 
 def test_every_toolkit_method_is_served(org):

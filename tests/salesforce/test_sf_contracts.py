@@ -7,15 +7,15 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
-import contracts
-from fakes.core import World
-from fakes.runner import start_stack
-from fakes.salesforce import build
-from fakes.salesforce.views.contracts import build_contracts, render
+from omni_harness import contracts
+from omni_harness.fakes.core import World
+from omni_harness.fakes.runner import start_stack
+from omni_harness.fakes.salesforce import build
+from omni_harness.fakes.salesforce.views.contracts import build_contracts, render
 
 
 def test_contract_files_match_the_generator():
-    """Regenerate with `python -m fakes.salesforce.views.contracts` after changing the schema."""
+    """Regenerate with `python -m omni_harness.fakes.salesforce.views.contracts` after changing the schema."""
     for name, schema in build_contracts().items():
         path = contracts.ROOT / "salesforce" / f"{name}.json"
         assert path.exists(), f"missing {path}"
@@ -77,7 +77,7 @@ def test_build_without_runner_still_writes_a_settings_file():
 def test_sync_settings_of_each_medium_and_of_both_fit_the_contract():
     import pytest
 
-    from fakes.salesforce.model.seed import sync_settings
+    from omni_harness.fakes.salesforce.model.seed import sync_settings
 
     plan = World(seed=2, agents=2).plan
     messaging = sync_settings(plan, "messaging")

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from fakes.core import World
-from fakes.salesforce import SalesforceConfig, build
+from omni_harness.fakes.core import World
+from omni_harness.fakes.salesforce import SalesforceConfig, build
 
 V = "/services/data/v67.0"
 REFUSED = [{"message": "TotalRequests Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}]

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from cometd_client import Bayeux
 
-import contracts
+from omni_harness import contracts
 
 V = "/services/data/v67.0"
 MS = f"{V}/sobjects/MessagingSession"

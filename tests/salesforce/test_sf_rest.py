@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from fakes.core.ids import sf_checksum
+from omni_harness.fakes.core.ids import sf_checksum
 
 V = "/services/data/v67.0"
 

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from fakes.salesforce.errors import SalesforceError
-from fakes.salesforce.model.fields import coerce
-from fakes.salesforce.model.schema import DATE, DOUBLE, INT, PERCENT, Field
+from omni_harness.fakes.salesforce.errors import SalesforceError
+from omni_harness.fakes.salesforce.model.fields import coerce
+from omni_harness.fakes.salesforce.model.schema import DATE, DOUBLE, INT, PERCENT, Field
 
 V = "/services/data/v67.0"
 LCT = f"{V}/sobjects/LiveChatTranscript"

@@ -12,11 +12,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from fakes.core.ids import sf_checksum
-from fakes.salesforce.config import SOQL
-from fakes.salesforce.errors import SalesforceError, SoqlError, query_refused
-from fakes.salesforce.model import soql
-from fakes.salesforce.model.soql import execute, matches, parse
+from omni_harness.fakes.core.ids import sf_checksum
+from omni_harness.fakes.salesforce.config import SOQL
+from omni_harness.fakes.salesforce.errors import SalesforceError, SoqlError, query_refused
+from omni_harness.fakes.salesforce.model import soql
+from omni_harness.fakes.salesforce.model.soql import execute, matches, parse
 
 
 def _id(prefix: str, n: int) -> str:

@@ -10,8 +10,8 @@ import pytest
 import websocket
 from cometd_client import VERSION, Bayeux, streaming_org
 
-import contracts
-from fakes.core import World, serve_app
+from omni_harness import contracts
+from omni_harness.fakes.core import World, serve_app
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from cometd_client import Bayeux, streaming_org
 
-import contracts
-from fakes.core import World
+from omni_harness import contracts
+from omni_harness.fakes.core import World
 
 API = "/services/data/v67.0"
 CDC_ENTITIES = {"PendingServiceRouting", "AgentWork", "UserServicePresence", "LiveChatTranscript"}

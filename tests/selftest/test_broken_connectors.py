@@ -2,7 +2,7 @@
 
 Each connector under connectors/broken/ is certified in full (`omni-harness certify`, at the widest profile its
 connector.yaml declares) and must fail every requirement of its `mustFail`, no other, and pass all the rest. The
-sensitivity table in README.md must be the one this run produced (`python -m connectors.broken.table --write`).
+sensitivity table in README.md must be the one this run produced (`python -m omni_harness.connectors.broken.table --write`).
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ import os
 
 import pytest
 
-from connectors.broken.manifest import HERE, discover
-from connectors.broken.table import README, Run, read_section, render_section, replace_section
-from connectors.reference.engine import SyncEngine
-from connectors.reference.genesys_rest import GenesysRest
-from harness.manifest import load as load_manifest
-from harness.requirements import PROFILE_SELECTION, catalogue
+from omni_harness.connectors.broken.manifest import HERE, discover
+from omni_harness.connectors.broken.table import README, Run, read_section, render_section, replace_section
+from omni_harness.connectors.reference.engine import SyncEngine
+from omni_harness.connectors.reference.genesys_rest import GenesysRest
+from omni_harness.harness.manifest import load as load_manifest
+from omni_harness.harness.requirements import PROFILE_SELECTION, catalogue
 
 MANIFESTS = discover()
 PACKAGES = [m.package for m in MANIFESTS]
@@ -34,7 +34,7 @@ def test_at_least_ten_broken_connectors() -> None:
 @pytest.mark.parametrize("manifest", MANIFESTS, ids=PACKAGES)
 def test_manifest_declares_what_it_must_fail(manifest) -> None:
     known = catalogue()
-    assert manifest.command == f"python -m connectors.broken.{manifest.package}"
+    assert manifest.command == f"python -m omni_harness.connectors.broken.{manifest.package}"
     assert manifest.name == f"broken-{manifest.package.replace('_', '-')}"
     assert manifest.media and set(manifest.media) <= {"chat", "messaging"}
     certified = {str(p) for p in PROFILE_SELECTION[manifest.certify_profile]}
@@ -58,15 +58,15 @@ def test_manifest_declares_what_it_must_fail(manifest) -> None:
 def test_package_swaps_one_part_of_the_reference(package: str) -> None:
     """A package is the reference connector plus one subclass (its engine or its Genesys client), started by
     `__main__`, importing nothing of the fakes or the harness."""
-    module = importlib.import_module(f"connectors.broken.{package}")
+    module = importlib.import_module(f"omni_harness.connectors.broken.{package}")
     parts = [obj for obj in vars(module).values() if inspect.isclass(obj) and obj.__module__ == module.__name__
              and issubclass(obj, SyncEngine | GenesysRest)]
     assert len(parts) == 1, f"expected one subclass of the reference engine or Genesys client, found {parts}"
     main_source = (HERE / package / "__main__.py").read_text()
     assert f"main({parts[0].__name__})" in main_source
-    from connectors.broken.base import connector_class
+    from omni_harness.connectors.broken.base import connector_class
 
-    assert connector_class(parts[0]).__mro__[1].__module__ == "connectors.reference.app"
+    assert connector_class(parts[0]).__mro__[1].__module__ == "omni_harness.connectors.reference.app"
     for path in sorted((HERE / package).glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
@@ -102,7 +102,7 @@ def test_readme_shows_the_sensitivity_table_of_this_run(certifier) -> None:
         README.write_text(replace_section(README.read_text(), section))
     current = read_section(README.read_text())
     assert current is not None, ("README.md has no sensitivity section; add it with "
-                                 "`python -m connectors.broken.table --write`")
+                                 "`python -m omni_harness.connectors.broken.table --write`")
     assert current == section.strip(), (f"README.md's sensitivity table differs from this run ({table}); regenerate "
-                                        "it with `python -m connectors.broken.table --write`, or run the self-test "
+                                        "it with `python -m omni_harness.connectors.broken.table --write`, or run the self-test "
                                         f"with {WRITE_VARIABLE}=1.\nThis run:\n" + section)

@@ -7,15 +7,15 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import harness
+from omni_harness import harness
 
 ROOT = Path(harness.__file__).resolve().parent
-ENGINE = ("harness.actors", "harness.checks", "harness.journal", "harness.scenario", "harness.waits")
+ENGINE = ("omni_harness.harness.actors", "omni_harness.harness.checks", "omni_harness.harness.journal", "omni_harness.harness.scenario", "omni_harness.harness.waits")
 
 
 def _module(path: Path) -> str:
     parts = path.relative_to(ROOT.parent).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+    return ".".join(["omni_harness", *(parts[:-1] if parts[-1] == "__init__" else parts)])
 
 
 def _imports(path: Path) -> set[str]:
@@ -34,7 +34,7 @@ def _imports(path: Path) -> set[str]:
                 base = ".".join(anchor + ([base] if base else []))
             out.add(base)
             out.update(f"{base}.{a.name}" for a in node.names)
-    return {m for m in out if m.startswith("harness")}
+    return {m for m in out if m.startswith("omni_harness.harness")}
 
 
 def _graph() -> dict[str, set[str]]:
@@ -64,7 +64,7 @@ def _cycle_from(graph: dict[str, set[str]], start: str) -> list[str] | None:
 
 def test_the_scenario_engine_has_no_import_cycle() -> None:
     graph = _graph()
-    starts = list(ENGINE) + sorted(m for m in graph if m.startswith("harness.steps."))
+    starts = list(ENGINE) + sorted(m for m in graph if m.startswith("omni_harness.harness.steps."))
     for start in starts:
         assert start in graph, f"{start} is not a harness module"
         cycle = _cycle_from(graph, start)
@@ -75,7 +75,7 @@ def test_the_walker_sees_every_kind_of_import() -> None:
     # checks.py names ScenarioContext under TYPE_CHECKING only: the walker must still see it.
     checks_source = (ROOT / "checks.py").read_text()
     assert "if TYPE_CHECKING:" in checks_source
-    assert "harness.scenario" in _imports(ROOT / "checks.py")
-    assert "harness.checks" in _imports(ROOT / "steps" / "common.py")  # `from harness import checks`
+    assert "omni_harness.harness.scenario" in _imports(ROOT / "checks.py")
+    assert "omni_harness.harness.checks" in _imports(ROOT / "steps" / "common.py")  # `from omni_harness.harness import checks`
     assert _cycle_from({"a": {"b"}, "b": {"c"}, "c": {"a"}}, "a") == ["a", "b", "c", "a"]
     assert _cycle_from({"a": {"b"}, "b": set()}, "a") is None

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from harness import checks
-from harness.actors import CustomerChat
-from harness.journal import Mark
-from harness.waits import CheckFailed
+from omni_harness.harness import checks
+from omni_harness.harness.actors import CustomerChat
+from omni_harness.harness.journal import Mark
+from omni_harness.harness.waits import CheckFailed
 
 ITEM = "5705i0000000001AAA"
 ALICE_SF, ALICE_G = "0055i0000000003AAA", "e3e70682-c209-4cac-a29f-6fbed82c07cd"

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from connectors.broken.manifest import BrokenManifest, ManifestError, load
-from connectors.broken.table import END, HEADING, START, Run, read_section, render_section, replace_section
+from omni_harness.connectors.broken.manifest import BrokenManifest, ManifestError, load
+from omni_harness.connectors.broken.table import END, HEADING, START, Run, read_section, render_section, replace_section
 
 
 def manifest(must_fail=("END-1",), gaps=None, profiles=("core", "extended"), package="ignores_something",
              media=("chat",), by_medium=None):
-    return BrokenManifest(package, f"broken-{package}", "1.0.0", f"python -m connectors.broken.{package}",
+    return BrokenManifest(package, f"broken-{package}", "1.0.0", f"python -m omni_harness.connectors.broken.{package}",
                           tuple(profiles), tuple(media), "Ignores something.", tuple(must_fail), Path("x"),
                           dict(gaps or {}), dict(by_medium or {}))
 

@@ -20,8 +20,8 @@ from hypothesis.stateful import (
 )
 from stateful_support import MACHINE_SETTINGS, JournalReader, events
 
-from fakes.genesys import GenesysFake
-from fakes.genesys.model.presence import BY_LABEL
+from omni_harness.fakes.genesys import GenesysFake
+from omni_harness.fakes.genesys.model.presence import BY_LABEL
 
 ON_QUEUE = BY_LABEL["On Queue"].id
 # On Queue twice: agents spend most of their time there, so work is offered often.

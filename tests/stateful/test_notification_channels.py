@@ -30,10 +30,10 @@ from hypothesis.stateful import (
 )
 from stateful_support import MACHINE_SETTINGS, JournalReader, events
 
-from fakes.core import World
-from fakes.genesys.model.presence import BY_LABEL
-from fakes.runner import Stack, start_stack
-from fakes.salesforce import SalesforceFake
+from omni_harness.fakes.core import World
+from omni_harness.fakes.genesys.model.presence import BY_LABEL
+from omni_harness.fakes.runner import Stack, start_stack
+from omni_harness.fakes.salesforce import SalesforceFake
 
 PRESENCES = [BY_LABEL[label].id for label in ("On Queue", "Available", "Away")]
 PONG = {"topicName": "channel.metadata", "eventBody": {"message": "pong"}}

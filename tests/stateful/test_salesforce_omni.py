@@ -20,7 +20,7 @@ from hypothesis.stateful import (
 )
 from stateful_support import MACHINE_SETTINGS, JournalReader, events
 
-from fakes.salesforce import SalesforceFake
+from omni_harness.fakes.salesforce import SalesforceFake
 
 V = "/services/data/v67.0"
 BRIDGE = "/omni-toolkit/v1/users"

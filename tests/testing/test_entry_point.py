@@ -11,12 +11,12 @@ from pathlib import Path
 USER_TESTS = '''
 import sys
 
-HEAVY = ("fakes", "flask", "responses", "harness.testing.people", "harness.connector")
+HEAVY = ("omni_harness.fakes", "flask", "responses", "omni_harness.harness.testing.people", "omni_harness.harness.connector")
 
 
 def test_1_the_plugin_is_loaded_and_inert(pytestconfig):
     assert pytestconfig.pluginmanager.has_plugin("omni_harness")
-    assert pytestconfig.pluginmanager.has_plugin("harness.testing.fixtures")
+    assert pytestconfig.pluginmanager.has_plugin("omni_harness.harness.testing.fixtures")
     assert [m for m in HEAVY if m in sys.modules] == []
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from harness.http import ApiError
-from harness.testing import WaitTimeout, match_event
+from omni_harness.harness.http import ApiError
+from omni_harness.harness.testing import WaitTimeout, match_event
 
 
 def test_wait_for_an_event_answers_it_and_moves_on(agent, wait_for):
@@ -81,14 +81,14 @@ def test_agent_factory_hands_out_distinct_agents(agent_factory, omni_fakes):
 
 
 def test_the_suite_plugin_keeps_its_own_fixtures():
-    """When `harness.plugin` (certify's suite) is loaded, the fixture module is not registered over it."""
-    from harness.testing import pytest_plugin
+    """When `omni_harness.harness.plugin` (certify's suite) is loaded, the fixture module is not registered over it."""
+    from omni_harness.harness.testing import pytest_plugin
 
     class Manager:
         registered: list[str] = []
 
         def has_plugin(self, name: str) -> bool:
-            return name == "harness.plugin"
+            return name == "omni_harness.harness.plugin"
 
         def register(self, plugin, name):
             self.registered.append(name)

@@ -5,8 +5,8 @@ import socket
 import pytest
 from simple_salesforce import Salesforce
 
-from harness.genesys import ClientCredentials, GenesysApi
-from harness.testing import active_platforms, mock_platforms
+from omni_harness.harness.genesys import ClientCredentials, GenesysApi
+from omni_harness.harness.testing import active_platforms, mock_platforms
 
 
 @pytest.fixture(autouse=True)

@@ -6,8 +6,8 @@ import pytest
 import requests
 from simple_salesforce import Salesforce
 
-from harness.testing import MockPlatforms, mock_platforms
-from harness.testing.inprocess import GENESYS_HOSTS, SALESFORCE_HOSTS
+from omni_harness.harness.testing import MockPlatforms, mock_platforms
+from omni_harness.harness.testing.inprocess import GENESYS_HOSTS, SALESFORCE_HOSTS
 
 
 @pytest.mark.parametrize("host", ["login.mypurecloud.com", "api.mypurecloud.ie", "api.mypurecloud.de",
@@ -62,7 +62,7 @@ def test_each_decorated_call_gets_a_fresh_org():
 
     @mock_platforms(seed=5, agents=2, queues=1)
     def open_one_chat():
-        from harness.testing import active_platforms
+        from omni_harness.harness.testing import active_platforms
 
         platforms = active_platforms()
         platforms.customer().open_chat()

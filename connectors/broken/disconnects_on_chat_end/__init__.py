@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from connectors.reference.engine import SyncEngine
-from connectors.reference.events import ChangeEvent, ChangeType
+from omni_harness.connectors.reference.engine import SyncEngine
+from omni_harness.connectors.reference.events import ChangeEvent, ChangeType
 
 # The work item's end, per medium: a chat transcript Completed, a messaging session Ended.
 ENDED = {"LiveChatTranscript": "Completed", "MessagingSession": "Ended"}

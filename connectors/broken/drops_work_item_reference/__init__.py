@@ -6,7 +6,7 @@ from typing import Any
 
 import PureCloudPlatformClientV2 as gc
 
-from connectors.reference.genesys_rest import PROVIDER, GenesysRest
+from omni_harness.connectors.reference.genesys_rest import PROVIDER, GenesysRest
 
 
 class Genesys(GenesysRest):

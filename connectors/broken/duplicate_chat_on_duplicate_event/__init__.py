@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from connectors.reference.engine import EXTERNAL_ROUTING, SyncEngine
-from connectors.reference.ids import sf_id18
+from omni_harness.connectors.reference.engine import EXTERNAL_ROUTING, SyncEngine
+from omni_harness.connectors.reference.ids import sf_id18
 
 
 class Engine(SyncEngine):

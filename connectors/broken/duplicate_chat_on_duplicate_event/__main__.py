@@ -1,6 +1,6 @@
-"""`python -m connectors.broken.duplicate_chat_on_duplicate_event`: the reference connector, broken."""
+"""`python -m omni_harness.connectors.broken.duplicate_chat_on_duplicate_event`: the reference connector, broken."""
 
-from connectors.broken.base import main
+from omni_harness.connectors.broken.base import main
 
 from . import Engine
 

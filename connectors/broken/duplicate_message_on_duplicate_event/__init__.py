@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from connectors.reference.engine import EXTERNAL_ROUTING, SyncEngine
-from connectors.reference.ids import sf_id18
-from connectors.reference.store import WorkItemRecord
+from omni_harness.connectors.reference.engine import EXTERNAL_ROUTING, SyncEngine
+from omni_harness.connectors.reference.ids import sf_id18
+from omni_harness.connectors.reference.store import WorkItemRecord
 
 
 class Engine(SyncEngine):

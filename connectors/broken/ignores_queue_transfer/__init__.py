@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from connectors.reference.engine import SyncEngine
-from connectors.reference.logs import get_log
-from connectors.reference.store import WorkItemRecord
+from omni_harness.connectors.reference.engine import SyncEngine
+from omni_harness.connectors.reference.logs import get_log
+from omni_harness.connectors.reference.store import WorkItemRecord
 
 log = get_log("engine")
 

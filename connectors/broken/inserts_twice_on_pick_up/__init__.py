@@ -5,10 +5,10 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from connectors.reference.engine import SyncEngine
-from connectors.reference.logs import get_log
-from connectors.reference.ports import PlatformError
-from connectors.reference.store import AgentWorkRecord, LegRecord, WorkItemRecord
+from omni_harness.connectors.reference.engine import SyncEngine
+from omni_harness.connectors.reference.logs import get_log
+from omni_harness.connectors.reference.ports import PlatformError
+from omni_harness.connectors.reference.store import AgentWorkRecord, LegRecord, WorkItemRecord
 
 log = get_log("engine")
 

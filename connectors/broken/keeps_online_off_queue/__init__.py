@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from connectors.reference.engine import SyncEngine
-from connectors.reference.events import PresenceChange
+from omni_harness.connectors.reference.engine import SyncEngine
+from omni_harness.connectors.reference.events import PresenceChange
 
 
 class Engine(SyncEngine):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from connectors.reference.genesys_rest import GenesysRest
+from omni_harness.connectors.reference.genesys_rest import GenesysRest
 
 
 class Genesys(GenesysRest):

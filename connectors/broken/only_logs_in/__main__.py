@@ -1,6 +1,6 @@
-"""`python -m connectors.broken.only_logs_in`: the reference connector, started with its broken part."""
+"""`python -m omni_harness.connectors.broken.only_logs_in`: the reference connector, started with its broken part."""
 
-from connectors.broken.base import main
+from omni_harness.connectors.broken.base import main
 
 from . import Engine
 

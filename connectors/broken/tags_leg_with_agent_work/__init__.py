@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import PureCloudPlatformClientV2 as gc
 
-from connectors.reference.engine import SyncEngine
-from connectors.reference.logs import get_log
-from connectors.reference.ports import PlatformError
-from connectors.reference.store import AgentWorkRecord, WorkItemRecord
+from omni_harness.connectors.reference.engine import SyncEngine
+from omni_harness.connectors.reference.logs import get_log
+from omni_harness.connectors.reference.ports import PlatformError
+from omni_harness.connectors.reference.store import AgentWorkRecord, WorkItemRecord
 
 log = get_log("engine")
 

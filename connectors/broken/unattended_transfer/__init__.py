@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import PureCloudPlatformClientV2 as gc
 
-from connectors.reference.genesys_rest import GenesysRest
+from omni_harness.connectors.reference.genesys_rest import GenesysRest
 
 
 class Genesys(GenesysRest):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from connectors.reference.engine import SyncEngine
-from connectors.reference.events import ConversationView, LegState
-from connectors.reference.logs import get_log
-from connectors.reference.ports import PlatformError
+from omni_harness.connectors.reference.engine import SyncEngine
+from omni_harness.connectors.reference.events import ConversationView, LegState
+from omni_harness.connectors.reference.logs import get_log
+from omni_harness.connectors.reference.ports import PlatformError
 
 log = get_log("engine")
 

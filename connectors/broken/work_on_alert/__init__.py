@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from connectors.reference.engine import SyncEngine
-from connectors.reference.store import LegRecord, TransferState, WorkItemRecord
+from omni_harness.connectors.reference.engine import SyncEngine
+from omni_harness.connectors.reference.store import LegRecord, TransferState, WorkItemRecord
 
 
 class Engine(SyncEngine):

@@ -10,7 +10,7 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from fakes.core import IdFactory, VirtualClock, World
+    from omni_harness.fakes.core import IdFactory, VirtualClock, World
 
     from ..config import GenesysConfig
     from .org import Org

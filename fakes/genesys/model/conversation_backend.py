@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from fakes.core.clock import Timer
+from omni_harness.fakes.core.clock import Timer
 
 from ..errors import (
     communication_not_found,

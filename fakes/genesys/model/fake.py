@@ -1,6 +1,6 @@
 """The Genesys Cloud org root: one GenesysFake holds the org's state and the rule owners (`*Backend`) that change it.
 
-It builds no HTTP layer: `fakes.genesys.build()` builds the root, then the apps that serve it, and hands them over
+It builds no HTTP layer: `omni_harness.fakes.genesys.build()` builds the root, then the apps that serve it, and hands them over
 with `attach()`.
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
 
-from fakes.core import Fake, SeedPlan, World
+from omni_harness.fakes.core import Fake, SeedPlan, World
 
 from ..config import GenesysConfig
 from ..errors import GenesysError, for_status
@@ -25,7 +25,7 @@ from .users import UserBackend
 
 
 class PushChannel(Protocol):
-    """What the org root asks of its notification service (`fakes.genesys.notifications.NotificationBackend`)."""
+    """What the org root asks of its notification service (`omni_harness.fakes.genesys.notifications.NotificationBackend`)."""
 
     def reset(self) -> None:
         """Forget every channel (the org is being rebuilt)."""

@@ -34,7 +34,7 @@ from .conversations import (
 from .webhooks import Delivery, WebhookOutcome, WebhookSender
 
 if TYPE_CHECKING:
-    from fakes.core import SeedPlan
+    from omni_harness.fakes.core import SeedPlan
 
     from .base import OrgRoot
     from .conversation_backend import AddMessage, ConversationBackend

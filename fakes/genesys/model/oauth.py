@@ -6,7 +6,7 @@ import base64
 import binascii
 from typing import TYPE_CHECKING, Any
 
-from fakes.core.errors import ControlError
+from omni_harness.fakes.core.errors import ControlError
 
 from ..errors import (
     authentication_required,

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from .presence import OFFLINE, RoutingStatus
 
 if TYPE_CHECKING:
-    from fakes.core import IdFactory, SeedPlan
+    from omni_harness.fakes.core import IdFactory, SeedPlan
 
 DIVISION_ID = "2f4cc6a4-0a4b-4f1e-9c0b-0d1c6f0f0a01"  # the org's Home division
 DIVISION = {"id": DIVISION_ID, "name": "Home", "selfUri": f"/api/v2/authorization/divisions/{DIVISION_ID}"}

@@ -7,8 +7,8 @@ import random
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from fakes.core.faults import FaultAction, FaultRule
-from fakes.core.journal import Entry
+from omni_harness.fakes.core.faults import FaultAction, FaultRule
+from omni_harness.fakes.core.journal import Entry
 
 from ..config import NotificationConfig
 from ..errors import foreign_channel, invalid_topic, not_found, too_many_subscriptions

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
-from fakes.core.app import render_error
-from fakes.core.errors import FakeError
+from omni_harness.fakes.core.app import flask_app, render_error
+from omni_harness.fakes.core.errors import FakeError
 
 from .wire import HandshakeError, ServerWebSocket
 
@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 def create_socket_app(fake: GenesysFake) -> Flask:
     """The listener of the notification sockets: `ws(s)://host:port/channels/<channel id>`."""
-    app = Flask(f"{__name__}.streaming")
+    app = flask_app(__name__)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     backend = fake.notifications
 

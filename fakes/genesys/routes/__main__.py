@@ -1,4 +1,4 @@
-"""`python -m fakes.genesys.routes --list`: every route of the Genesys fake with its operation and schemas."""
+"""`python -m omni_harness.fakes.genesys.routes --list`: every route of the Genesys fake with its operation and schemas."""
 
 from __future__ import annotations
 
@@ -6,4 +6,4 @@ from ...core.routes import list_routes_main
 from . import all_specs
 
 if __name__ == "__main__":
-    raise SystemExit(list_routes_main("python -m fakes.genesys.routes", all_specs))
+    raise SystemExit(list_routes_main("python -m omni_harness.fakes.genesys.routes", all_specs))

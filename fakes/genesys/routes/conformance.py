@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-import contracts
+from omni_harness import contracts
 
 from . import spec_for
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, request
 
-from fakes.core.errors import ControlError
+from omni_harness.fakes.core.errors import ControlError
 
 from ...core.routes import reply
 from ..errors import GenesysError

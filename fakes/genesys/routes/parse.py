@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from flask import g, request
 from jsonschema.exceptions import best_match
 
-import contracts
+from omni_harness import contracts
 
 from ..errors import invalid_body, invalid_value, malformed, not_an_integer, out_of_range
 

@@ -1,6 +1,6 @@
 """`SalesforceFake`: the org with its backends (records, sessions, Omni-Channel, streaming) and the `Fake` hooks.
 
-The HTTP layer is not built here: `fakes.salesforce.build()` builds the org, then its app, and attaches it.
+The HTTP layer is not built here: `omni_harness.fakes.salesforce.build()` builds the org, then its app, and attaches it.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from fakes.core.seed import SeedPlan
-from fakes.core.world import World
+from omni_harness.fakes.core.seed import SeedPlan
+from omni_harness.fakes.core.world import World
 
 from ..config import API_VERSION, SalesforceConfig
 from ..errors import SalesforceError, for_status
@@ -86,7 +86,7 @@ class SalesforceFake(SalesforceOrg):
         return for_status(status, message)
 
     def attach(self, listeners: dict[str, Any]) -> None:
-        """The WSGI apps that serve this org (built by `fakes.salesforce.build`)."""
+        """The WSGI apps that serve this org (built by `omni_harness.fakes.salesforce.build`)."""
         self._listeners = dict(listeners)
 
     def listeners(self) -> dict[str, Any]:

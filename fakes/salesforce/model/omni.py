@@ -18,7 +18,7 @@ from enum import StrEnum
 from html import escape
 from typing import Any
 
-from fakes.core.clock import Timer
+from omni_harness.fakes.core.clock import Timer
 
 from ..errors import malformed_id, refuse
 from .fields import parse_datetime

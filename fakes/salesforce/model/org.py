@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
 
-from fakes.core.world import Fake, World
+from omni_harness.fakes.core.world import Fake, World
 
 from ..config import SalesforceConfig
 from .limits import ApiUsage

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-import contracts
+from omni_harness import contracts
 
 # Field types as describe names them.
 ID, STRING, REFERENCE, PICKLIST, BOOLEAN, DATETIME, DATE, INT, DOUBLE, PERCENT, TEXTAREA, EMAIL, PHONE, URL = (

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from fakes.core.seed import Person, SeedPlan
-from fakes.core.seed import sync_settings as core_sync_settings
+from omni_harness.fakes.core.seed import Person, SeedPlan
+from omni_harness.fakes.core.seed import sync_settings as core_sync_settings
 
 from .org import SalesforceOrg
 from .store import Transaction
@@ -84,7 +84,7 @@ def _agent(tx: Transaction, person: Person) -> None:
         "CommunityNickname": person.email.split("@")[0], "FederationIdentifier": person.email, **_USER_DEFAULTS})
 
 
-# -- the Omni-Channel sync settings a connector reads (DESIGN §4.3, §4.7): one builder, in fakes.core.seed ----------
+# -- the Omni-Channel sync settings a connector reads (DESIGN §4.3, §4.7): one builder, in omni_harness.fakes.core.seed ----------
 
 
 def sync_settings(plan: SeedPlan, media: tuple[str, ...] | list[str] | str = ("chat",)) -> dict[str, Any]:

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
-from fakes.core.clock import Timer, VirtualClock
-from fakes.core.ids import IdFactory, sf_checksum
+from omni_harness.fakes.core.clock import Timer, VirtualClock
+from omni_harness.fakes.core.ids import IdFactory, sf_checksum
 
 from ..errors import OAuthError, invalid_session
 

@@ -24,7 +24,7 @@ from datetime import UTC, date, datetime, timedelta
 from enum import Enum, StrEnum
 from typing import Any, Protocol, TypeVar
 
-from fakes.core.ids import sf_to18
+from omni_harness.fakes.core.ids import sf_to18
 
 from ..config import API_VERSION, SOQL
 from ..errors import SoqlError, filter_error, invalid_field, positioned_error, syntax_error, unexpected_token

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from fakes.core.ids import sf_to18
+from omni_harness.fakes.core.ids import sf_to18
 
 from .schema import SObjectType, prefix_index
 

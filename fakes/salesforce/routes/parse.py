@@ -10,7 +10,7 @@ from urllib.parse import unquote_plus
 
 from flask import Response, g, request
 
-from fakes.core.control import parse_json
+from omni_harness.fakes.core.control import parse_json
 
 from ..errors import control_bad_request, empty_body, non_standard_token, unparsable_body
 from ..model.sessions import Session

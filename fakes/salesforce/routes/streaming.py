@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Response, request
 
-from fakes.core.control import parse_json
-from fakes.core.errors import FakeError
+from omni_harness.fakes.core.control import parse_json
+from omni_harness.fakes.core.errors import FakeError
 
 from ...core.routes import Api
 from ..errors import AUTH_INVALID, AUTH_REQUIRED, CONNECTION_TYPE, INVALID_MESSAGE, TOO_LARGE, control_bad_request

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from fakes.core.faults import FaultAction, FaultRule
+from omni_harness.fakes.core.faults import FaultAction, FaultRule
 
 from ..config import StreamingConfig
 from ..errors import (
@@ -49,8 +49,8 @@ from .channels import ChangeEvents, PushTopics, RecordChange, Transaction, exter
 from .replay import Family, ReplayLog, StreamEvent, family_of
 
 if TYPE_CHECKING:
-    from fakes.core.clock import Timer
-    from fakes.core.journal import Entry
+    from omni_harness.fakes.core.clock import Timer
+    from omni_harness.fakes.core.journal import Entry
 
 log = logging.getLogger(__name__)
 

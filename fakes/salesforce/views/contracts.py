@@ -1,4 +1,4 @@
-"""Writes the org's JSON Schemas (contracts/salesforce/) from the sObject schema: `python -m fakes.salesforce.views.contracts`.
+"""Writes the org's JSON Schemas (contracts/salesforce/) from the sObject schema: `python -m omni_harness.fakes.salesforce.views.contracts`.
 
 Records, describe, query, create and error bodies, console bridge calls, customer actions, journal events and
 the sync settings file. A test compares the files on disk with this output, so the contracts cannot drift from
