@@ -14,19 +14,8 @@ JOBS_VARIABLE = "OMNI_SELFTEST_JOBS"  # certifications at once (default 3)
 REPORTS_VARIABLE = "OMNI_SELFTEST_REPORTS"  # keep every certification's reports under this folder
 
 
-GROUP = "broken-connector-certifications"
-
-
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "selftest: certifies the broken connectors (minutes, not seconds)")
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (`--dist loadgroup`), every test that awaits a certification runs on one worker, which
-    starts them all at once, as a single process does."""
-    for item in items:
-        if "certifier" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group(GROUP))
 
 
 def _needed(session: pytest.Session) -> list[str] | None:
@@ -51,7 +40,8 @@ def certifier(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureR
         tmp_path_factory.mktemp("broken-connectors")
     c = Certifier(discover(), root, int(os.environ.get(JOBS_VARIABLE) or DEFAULT_JOBS))
     # Start what the selected tests need now, so the certifications overlap: in one process, or on the one
-    # pytest-xdist worker that runs the group (a worker collects every test, so `_needed` sees them all).
+    # pytest-xdist worker that runs test_broken_connectors.py (`--dist loadfile` keeps a file on one worker; a
+    # worker collects every test, so `_needed` sees them all).
     c.start(_needed(request.session))
     yield c
     c.close()
