@@ -285,7 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .shards import shard_argument
 
     cert.add_argument("--shard", type=shard_argument, metavar="I/N", default=None,
-                      help="run shard I of N (1 <= I <= N) of the selected scenarios, split by their measured "
+                      help="run shard I of N (1 <= I <= N) of the selected scenarios (default: all of them), split by their measured "
                            "durations the same way on every machine; exit 0 when nothing it ran failed (it is never "
                            "CERTIFIED by itself): `omni-harness merge-reports` on the N report folders decides")
     cert.set_defaults(func=_cmd_certify)

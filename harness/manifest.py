@@ -145,6 +145,9 @@ def load(path: str | Path) -> Manifest:
                     media, path.resolve(), extra)
 
 
+PACKAGE = "omni_harness"  # the installed import name of this project's folders
+
+
 def _module_folder(module: str, search: list[str]) -> Path | None:
     """The folder of `module` (a package's own folder, or a module file's folder), found without importing any of
     it: on `search`, then through the import system's finders for its top-level package (an editable install)."""
@@ -158,8 +161,18 @@ def _module_folder(module: str, search: list[str]) -> Path | None:
         roots += [Path(loc).parent for loc in spec.submodule_search_locations]
     elif spec is not None and spec.origin and spec.origin not in ("built-in", "frozen") and len(parts) == 1:
         return Path(spec.origin).parent
-    for root in roots:
-        base = root.joinpath(*parts)
+    candidates = [(root, parts) for root in roots]
+    if parts[0] == PACKAGE and len(parts) > 2:
+        # Our own namespace package: its folders are mapped (setup.py), so the path does not spell the module. Its
+        # second-level package is ours to import; the rest is found below it as for any module.
+        try:
+            own = importlib.util.find_spec(".".join(parts[:2]))
+        except (ImportError, ValueError):
+            own = None
+        if own is not None and own.submodule_search_locations:
+            candidates += [(Path(loc), parts[2:]) for loc in own.submodule_search_locations]
+    for root, rest in candidates:
+        base = root.joinpath(*rest)
         if (base / "__init__.py").is_file() or (base / "__main__.py").is_file():
             return base
         if base.with_suffix(".py").is_file():

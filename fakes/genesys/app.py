@@ -9,8 +9,8 @@ from flask import Flask, g, has_request_context
 
 from omni_harness.fakes.core import create_fake_app
 
-from .limits import install_limits
 from .routes import register_routes
+from .routes.limits import install_limits
 
 if TYPE_CHECKING:
     from .model.fake import GenesysFake

@@ -165,12 +165,13 @@ def test_start_stack_removes_its_temporary_folder_on_stop(temp_in):
 
 
 def test_start_stack_that_fails_removes_its_folder_and_stops_what_it_started(temp_in, listening):
+    before = set(threading.enumerate())  # other tests of this process may have left daemon threads of their own
     with pytest.raises(PortInUse) as raised:
         start_stack(World(seed=1, agents=2), tls=True, ports={"salesforce": listening})
     assert raised.value.port == listening
     assert list(temp_in.iterdir()) == []
     # The Genesys fake had started on an ephemeral port; a leaked listener would keep its thread alive.
-    assert not [t for t in threading.enumerate() if t.name.startswith("genesys-") and t.is_alive()]
+    assert not [t for t in set(threading.enumerate()) - before if t.name.startswith("genesys-") and t.is_alive()]
 
 
 def test_start_stack_leaves_a_named_workdir_alone(temp_in, tmp_path):

@@ -128,5 +128,5 @@ def test_the_model_knows_no_http_layer(path):
 
 def test_the_skeleton():
     entries = {p.name for p in ROOT.iterdir() if p.name != "__pycache__"}
-    assert entries == {"__init__.py", "app.py", "routes", "model", "views", "errors.py", "config.py", "limits.py",
+    assert entries == {"__init__.py", "app.py", "routes", "model", "views", "errors.py", "config.py",
                        "notifications"}

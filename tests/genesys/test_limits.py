@@ -21,7 +21,7 @@ from omni_harness.fakes.genesys.config import (
     RateLimit,
     TokenGrant,
 )
-from omni_harness.fakes.genesys.limits import EXTENSION, RateLimiter
+from omni_harness.fakes.genesys.routes.limits import EXTENSION, RateLimiter
 from omni_harness.fakes.runner import start_stack
 
 QUEUES = "/api/v2/routing/queues"

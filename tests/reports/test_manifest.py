@@ -28,7 +28,7 @@ def test_every_bundled_manifest_loads():
     assert {p.parent.name for p in paths} >= {"reference", "idle"}
     for path in paths:
         m = load(path)
-        assert m.name and m.version and m.command.startswith("python -m connectors.")
+        assert m.name and m.version and m.command.startswith("python -m omni_harness.connectors.")
         assert m.media and set(m.media) <= {"chat", "messaging"} and m.profiles
     reference = load(REPO / "connectors" / "reference" / "connector.yaml")
     assert set(reference.profiles) == set(Profile)  # it claims everything the suite certifies, and passes it

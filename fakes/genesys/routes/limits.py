@@ -18,10 +18,9 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from omni_harness.fakes.core.app import CONTROL_PREFIX, render_error
-
-from .config import RateLimit, TokenGrant
-from .errors import GenesysError
+from ...core.app import CONTROL_PREFIX, render_error
+from ..config import RateLimit, TokenGrant
+from ..errors import GenesysError
 
 if TYPE_CHECKING:
     from .model.fake import GenesysFake
