@@ -156,8 +156,11 @@ def test_folders_that_are_not_shards_of_one_run_are_refused(runs, tmp_path, caps
         merge_reports([ref1, runs["broken-2"].report_dir], tmp_path / "b")
     with pytest.raises(MergeError, match="whole run's report, not a shard's"):
         merge_reports([ref1, runs["reference-whole"].report_dir], tmp_path / "c")
+    stray = tmp_path / "stray"  # a folder that holds something, but no report (an empty one is an empty shard's)
+    stray.mkdir()
+    (stray / "notes.txt").write_text("not a report\n")
     with pytest.raises(MergeError, match="no summary.json"):
-        merge_reports([ref1, tmp_path], tmp_path / "d")
+        merge_reports([ref1, stray], tmp_path / "d")
     # A shard of another split (another N, another selection) is refused too.
     for key, value, says in (("shard", {"total": 3}, "shards of one run share N"),
                              ("selection", {"requirements": ["PRES-1"], "keyword": None}, "selection differs")):
